@@ -1,0 +1,64 @@
+# The book's two main commands: `make book` (build it) and `make test` (test it).
+# Both create the virtual environment and install what they need on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MATHJAX := $(VENV)/mathjax/node_modules/mathjax/es5/tex-svg.js
+FMNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+SCALE  ?= book
+NAME   ?=
+PARAMS ?= {}
+PYTEST_ARGS ?=
+
+.PHONY: setup venv data book test unit chapter clean help
+
+help:
+	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST (apt-get)"
+	@echo "make book     execute every chapter at scale=book and build the HTML book"
+	@echo "make test     unit tests, chapters at scale=ci, built book checked"
+	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}']"
+	@echo "make clean    remove _build/ (executed notebooks and HTML)"
+
+setup: venv data
+
+venv: $(STAMP) $(MATHJAX)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(MATHJAX):
+	@command -v npm >/dev/null || { echo "error: npm is needed once to fetch MathJax 3 (apt-get install npm)"; exit 1; }
+	npm install --prefix $(VENV)/mathjax mathjax@3.2.2 --no-audit --no-fund --silent
+	@test -f $@
+
+# Fashion-MNIST from Debian's package when it is missing and apt-get is usable; otherwise the
+# loader's error says where else the files can come from (RMTDIFF_DATA).
+data:
+	@if [ -f $(FMNIST) ] || [ -n "$$RMTDIFF_DATA" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null; }; \
+	else echo "note: Fashion-MNIST missing; run 'sudo apt-get install dataset-fashion-mnist' or set RMTDIFF_DATA"; fi
+
+book: setup
+	$(PY) tools/book.py all --scale $(SCALE)
+
+unit: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) tools/book.py all --scale ci
+
+chapter: setup
+	@test -n "$(NAME)" || { echo "error: give NAME=<chapter>, e.g. NAME=01_same_seed"; exit 2; }
+	$(PY) tools/book.py execute --scale $(SCALE) --only $(NAME) --params '$(PARAMS)'
+	@echo "Executed notebook: _build/executed/$(SCALE)/$(NAME).ipynb"
+
+clean:
+	rm -rf _build

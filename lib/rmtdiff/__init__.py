@@ -1,0 +1,33 @@
+"""rmtdiff: computations behind the executable book on the consistency of diffusion models.
+
+Modules (one concept each):
+
+* :mod:`rmtdiff.data` -- datasets without downloads, IDX loaders, disjoint splits;
+* :mod:`rmtdiff.spectra` -- empirical means, covariances and their eigen-decompositions;
+* :mod:`rmtdiff.linear_diffusion` -- the Gaussian denoiser and the exact sampling map;
+* :mod:`rmtdiff.edm` -- the EDM schedule, seeded noise and the Heun sampler;
+* :mod:`rmtdiff.metrics` -- per-pixel MSE and nearest neighbours;
+* :mod:`rmtdiff.consistency` -- the same-seed experiment on disjoint splits;
+* :mod:`rmtdiff.config` -- chapter configurations at the ``ci``/``book``/``paper`` scales;
+* :mod:`rmtdiff.plotting` -- every figure helper.
+"""
+
+from .config import SCALES, default_device, preset, to_json
+from .consistency import LinearConsistency, linear_consistency
+from .data import ImageDataset, disjoint_splits, load_dataset, load_digits, load_fashion_mnist, read_idx
+from .edm import heun_sample, karras_sigmas, seed_noise
+from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
+from .metrics import nearest_neighbours, pixel_mse
+from .spectra import Gaussian, fit_gaussian
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SCALES", "default_device", "preset", "to_json",
+    "LinearConsistency", "linear_consistency",
+    "ImageDataset", "disjoint_splits", "load_dataset", "load_digits", "load_fashion_mnist", "read_idx",
+    "heun_sample", "karras_sigmas", "seed_noise",
+    "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
+    "nearest_neighbours", "pixel_mse",
+    "Gaussian", "fit_gaussian",
+]

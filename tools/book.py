@@ -1,0 +1,325 @@
+"""Execute the book's chapters with papermill, stage them, build the HTML and check it.
+
+Usage (the Makefile calls these; run from the repository root with the venv's python):
+
+    python tools/book.py execute --scale book [--only 01_same_seed] [--params '{"overrides": {}}']
+    python tools/book.py build   --scale book
+    python tools/book.py check   --scale book
+
+Layout under _build/ (all derived, safe to delete):
+
+    _build/executed/<scale>/<chapter>.ipynb   executed notebook
+    _build/executed/<scale>/<chapter>.json    its record: cache key, parameters, seconds, versions
+    _build/stage/<scale>/                     book sources with executed .ipynb in place of .md
+    _build/site/<scale>/_build/html/          the built book
+
+A chapter is re-executed when its cache key changes; the key hashes the chapter source, every
+file of the rmtdiff package, the parameters and the package versions, so an executed notebook is
+never stale. A failed chapter leaves <chapter>.failed.ipynb with the error for inspection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html.parser
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+LIB = ROOT / "lib" / "rmtdiff"
+MATHJAX_DEFAULT = ROOT / ".venv" / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-svg.js"
+STAGE_FILES = ("_config.yml", "_toc.yml", "references.bib")
+VERSIONED = ("numpy", "scipy", "matplotlib", "torch", "papermill", "jupyter-book")
+
+
+def fail(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def toc_files() -> list[str]:
+    """Every page of _toc.yml (root first), as paths without extension."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            for part in e.get("parts", []):
+                walk(part.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return files
+
+
+def is_notebook(md: Path) -> bool:
+    """A page is a notebook when its front matter has a kernelspec."""
+    text = md.read_text()
+    return text.startswith("---") and "kernelspec:" in text.split("---", 2)[1]
+
+
+def chapters() -> list[str]:
+    return [f for f in toc_files() if is_notebook(ROOT / f"{f}.md")]
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in VERSIONED:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "absent"
+    return out
+
+
+def cache_key(chapter: str, params: dict) -> str:
+    h = hashlib.sha256()
+    h.update((ROOT / f"{chapter}.md").read_bytes())
+    for path in sorted(LIB.rglob("*.py")):
+        h.update(str(path.relative_to(LIB)).encode())
+        h.update(path.read_bytes())
+    h.update(json.dumps(params, sort_keys=True).encode())
+    h.update(json.dumps(versions(), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def execute(scale: str, only: list[str] | None, extra: dict, force: bool) -> None:
+    import jupytext
+    import papermill
+
+    todo = chapters()
+    if only:
+        names = {Path(c).name: c for c in todo}
+        unknown = [o for o in only if o not in names]
+        if unknown:
+            fail(f"unknown chapter(s) {unknown}; chapters are {sorted(names)}")
+        todo = [names[o] for o in only]
+    out_dir = BUILD / "executed" / scale
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for chapter in todo:
+        name = Path(chapter).name
+        params = {"scale": scale, **extra}
+        key = cache_key(chapter, params)
+        record_path, nb_path = out_dir / f"{name}.json", out_dir / f"{name}.ipynb"
+        if not force and nb_path.exists() and record_path.exists() \
+                and json.loads(record_path.read_text()).get("key") == key:
+            print(f"[{scale}] {name}: up to date")
+            continue
+        print(f"[{scale}] {name}: executing with {params} ...", flush=True)
+        nb = jupytext.read(ROOT / f"{chapter}.md")
+        tmp = out_dir / f"{name}.tmp.ipynb"
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(nb, str(tmp), parameters=params, cwd=str(ROOT / "book"),
+                                       kernel_name="python3", progress_bar=False)
+        except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
+            failed = out_dir / f"{name}.failed.ipynb"
+            if tmp.exists():
+                tmp.replace(failed)
+            fail(f"chapter {name} failed at scale={scale}: {exc}\n"
+                 f"The executed notebook with the error is {failed.relative_to(ROOT)}")
+        seconds = time.perf_counter() - start
+        (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
+        tmp.replace(nb_path)
+        record = {"key": key, "chapter": chapter, "parameters": params, "seconds": round(seconds, 1),
+                  "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "versions": versions()}
+        tmp_rec = record_path.with_suffix(".json.tmp")
+        tmp_rec.write_text(json.dumps(record, indent=1))
+        tmp_rec.replace(record_path)
+        print(f"[{scale}] {name}: done in {seconds:.1f} s", flush=True)
+
+
+def copy_if_changed(src: Path | bytes, dst: Path) -> None:
+    """Write ``src`` (a file or bytes) to ``dst`` only if the bytes differ (keeps mtimes for
+    Sphinx's incremental build)."""
+    data = src if isinstance(src, bytes) else src.read_bytes()
+    if dst.exists() and dst.read_bytes() == data:
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(dst)
+
+
+def status_page(scale: str) -> bytes:
+    rows = []
+    for chapter in chapters():
+        rec_path = BUILD / "executed" / scale / f"{Path(chapter).name}.json"
+        rec = json.loads(rec_path.read_text())
+        rows.append(f"| {Path(chapter).name} | {rec['parameters']['scale']} | {rec['seconds']} "
+                    f"| {rec['finished']} |")
+    vers = versions()
+    lines = [
+        "# Execution status", "",
+        f"Every chapter of this build was executed by papermill at `scale={scale}` "
+        f"on {platform.system()} {platform.machine()} with {os.cpu_count()} CPU cores.", "",
+        "| chapter | scale | run time (s) | finished |", "|---|---|---|---|", *rows, "",
+        "Package versions:", "",
+        "| package | version |", "|---|---|", *[f"| {k} | {v} |" for k, v in vers.items()], "",
+    ]
+    return "\n".join(lines).encode()
+
+
+def stage(scale: str) -> Path:
+    dest = BUILD / "stage" / scale
+    for name in STAGE_FILES:
+        copy_if_changed(ROOT / name, dest / name)
+    nbs = set(chapters())
+    for page in toc_files():
+        if page in nbs:
+            executed = BUILD / "executed" / scale / f"{Path(page).name}.ipynb"
+            if not executed.exists():
+                fail(f"{page} has not been executed at scale={scale}; run "
+                     f"`python tools/book.py execute --scale {scale}` first")
+            copy_if_changed(executed, dest / f"{page}.ipynb")
+        elif Path(page).name == "status":
+            copy_if_changed(status_page(scale), dest / f"{page}.md")
+        else:
+            copy_if_changed(ROOT / f"{page}.md", dest / f"{page}.md")
+    mathjax = Path(os.environ.get("RMTDIFF_MATHJAX", MATHJAX_DEFAULT))
+    if not mathjax.is_file():
+        fail(f"local MathJax not found at {mathjax}; run `make setup` (npm install of mathjax@3) "
+             "or set RMTDIFF_MATHJAX to a copy of es5/tex-svg.js")
+    copy_if_changed(mathjax, dest / "_mathjax" / "mathjax" / "tex-svg.js")
+    return dest
+
+
+def site(scale: str) -> Path:
+    return BUILD / "site" / scale / "_build" / "html"
+
+
+def build(scale: str) -> None:
+    src = stage(scale)
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
+           "--path-output", str(BUILD / "site" / scale), "-W", "--keep-going"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    log = proc.stdout + proc.stderr
+    (BUILD / "site" / scale).mkdir(parents=True, exist_ok=True)
+    (BUILD / "site" / scale / "build.log").write_text(log)
+    problems = [ln for ln in log.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
+    if proc.returncode != 0 or problems:
+        print(log[-6000:], file=sys.stderr)
+        fail(f"the book build failed (exit {proc.returncode}, {len(problems)} warning/error lines); "
+             f"full log in {(BUILD / 'site' / scale / 'build.log').relative_to(ROOT)}")
+    index = site(scale) / "index.html"
+    print(f"Book built: file://{index}")
+
+
+class _Tags(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.scripts, self.classes = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img" and a.get("src"):
+            self.imgs.append(a["src"])
+        if tag == "script" and a.get("src"):
+            self.scripts.append(a["src"])
+        if a.get("class"):
+            self.classes.extend(a["class"].split())
+
+
+def check(scale: str) -> None:
+    root = site(scale)
+    errors = []
+    if not (root / "index.html").exists():
+        fail(f"no built book at {root}; run `python tools/book.py build --scale {scale}`")
+    for page in toc_files():
+        path = root / f"{page}.html"
+        if not path.exists():
+            errors.append(f"{page}: page missing ({path})")
+            continue
+        text = path.read_text()
+        tags = _Tags()
+        tags.feed(text)
+        for src in tags.imgs:
+            if not src.startswith("data:") and not (path.parent / src.split("#")[0]).is_file():
+                errors.append(f"{page}: image {src} missing")
+        has_math = "math" in tags.classes
+        mj = [s.split("?")[0] for s in tags.scripts if "mathjax" in s.lower() or "tex-" in s]
+        if has_math and not mj:
+            errors.append(f"{page}: math but no MathJax script")
+        if len(mj) > 1:
+            errors.append(f"{page}: MathJax loaded {len(mj)} times")
+        for s in mj:
+            if "://" in s:
+                errors.append(f"{page}: MathJax loaded from the network ({s})")
+            elif not (path.parent / s).is_file():
+                errors.append(f"{page}: MathJax script {s} missing")
+        bad = {"traceback", "output_error"} & {c.lower() for c in tags.classes}
+        if bad or "Traceback (most recent call last)" in text:
+            errors.append(f"{page}: error output in the page ({sorted(bad) or 'Traceback'})")
+        if page in chapters():
+            if not tags.imgs:
+                errors.append(f"{page}: a chapter without figures")
+            if not has_math:
+                errors.append(f"{page}: a chapter without math")
+    for chapter in chapters():
+        nb = json.loads((BUILD / "executed" / scale / f"{Path(chapter).name}.ipynb").read_text())
+        for i, cell in enumerate(nb["cells"]):
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("text", ""))
+                if out.get("output_type") == "error":
+                    errors.append(f"{chapter}: cell {i} raised {out.get('ename')}")
+                elif out.get("name") == "stderr" and re.search(r"\w*Warning\b", text):
+                    errors.append(f"{chapter}: cell {i} printed a warning: {text.strip()[:300]}")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium and chapters():
+        page = root / f"{chapters()[0]}.html"
+        dom = subprocess.run([chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
+                              "--disable-background-networking", "--disable-component-update",
+                              "--no-first-run", "--virtual-time-budget=20000", "--dump-dom",
+                              page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+        n = dom.count("<mjx-container")
+        print(f"chromium: {n} typeset formulas in {page.name}")
+        if n == 0:
+            errors.append(f"{chapters()[0]}: MathJax typeset no formula in headless Chromium")
+    else:
+        print("chromium not found: skipped the typesetting check (static checks still ran)")
+    if errors:
+        fail("the built book failed its checks:\n  " + "\n  ".join(errors))
+    print(f"Checked {len(toc_files())} pages of {root}: all present, figures on disk, "
+          "no error output, local MathJax.")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", choices=("execute", "build", "check", "all"))
+    p.add_argument("--scale", default="book", choices=("ci", "book", "paper"))
+    p.add_argument("--only", nargs="*", help="chapter names (e.g. 01_same_seed)")
+    p.add_argument("--params", default="{}", help="extra papermill parameters as JSON")
+    p.add_argument("--force", action="store_true", help="re-execute even if up to date")
+    a = p.parse_args()
+    try:
+        extra = json.loads(a.params)
+    except json.JSONDecodeError as exc:
+        fail(f"--params must be a JSON object; {exc}")
+    if not isinstance(extra, dict) or "scale" in extra:
+        fail("--params must be a JSON object without 'scale' (use --scale)")
+    if a.command in ("execute", "all"):
+        execute(a.scale, a.only, extra, a.force)
+    if a.command in ("build", "all"):
+        build(a.scale)
+    if a.command in ("check", "all"):
+        check(a.scale)
+
+
+if __name__ == "__main__":
+    main()
