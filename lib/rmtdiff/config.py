@@ -23,7 +23,7 @@ class SameSeedConfig:
 
     dataset: str = "fashion-mnist"            # a name in rmtdiff.data.DATASETS
     n_values: tuple[int, ...] = (30, 100, 300, 1000, 3000, 10000, 30000)  # samples per split
-    n_seeds: int = 64                         # shared seeds 0..n_seeds-1
+    n_seeds: int = 256                        # shared seeds 0..n_seeds-1
     grid_seeds: int = 6                       # seeds shown in the image grid
     grid_n: tuple[int, ...] = (100, 30000)    # split sizes shown in the image grid
     sigma_T: float = 80.0                     # initial noise level
@@ -61,9 +61,9 @@ def preset(chapter: str, scale: str, **overrides):
     return dataclasses.replace(cfg, **overrides)
 
 
-def to_json(cfg) -> str:
-    """The resolved configuration as indented JSON (tuples become lists)."""
-    return json.dumps({"type": type(cfg).__name__, **dataclasses.asdict(cfg)}, indent=1)
+def to_json(cfg, indent: int | None = None) -> str:
+    """The resolved configuration as JSON (tuples become lists), on one line by default."""
+    return json.dumps({"type": type(cfg).__name__, **dataclasses.asdict(cfg)}, indent=indent)
 
 
 def default_device() -> str:
