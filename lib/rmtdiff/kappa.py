@@ -1,0 +1,284 @@
+r"""Noise renormalisation: the deterministic equivalent :math:`\sigma^2 \to \kappa(\sigma^2)`.
+
+Conventions
+-----------
+* ``eigs``: the ``d`` population eigenvalues :math:`\lambda_k \ge 0` (1-D, at least one > 0).
+* ``n``: samples per split, with the mean known: :math:`\hat\Sigma = X^\top X / n`.
+* ``s``: the ridge :math:`s = \sigma^2 \ge 0` (a variance), a scalar or an array of any shape.
+* Traces are un-normalised sums over the ``d`` eigenvalues, :math:`\gamma = d/n`:
+
+  .. math:: \mathrm{df}_1(\kappa) = \sum_k \frac{\lambda_k}{\lambda_k+\kappa},\qquad
+            \mathrm{df}_2(\kappa) = \sum_k \frac{\lambda_k^2}{(\lambda_k+\kappa)^2}.
+
+The renormalised ridge :math:`\kappa(s)` is the root, with :math:`\kappa \ge s`, of
+
+.. math:: \kappa - s = \frac{\kappa}{n}\,\mathrm{df}_1(\kappa)
+          \quad\Longleftrightarrow\quad g(\kappa) := \kappa\Big(1 - \frac{\mathrm{df}_1(\kappa)}{n}\Big) = s,
+   :label: kappa-equation
+
+for which :math:`\hat\Sigma(\hat\Sigma + s)^{-1} \simeq \Sigma(\Sigma + \kappa(s))^{-1}`
+(THEORY.md section 4; Wang, Zavatone-Veth & Pehlevan 2026).
+
+How the solver works. :math:`g` is convex with :math:`g(0) = 0`; with :math:`d_+` positive
+eigenvalues, :math:`g'(0) = 1 - d_+/n`. The wanted root lies on the increasing branch of
+:math:`g`, where Newton's method converges from any start once it is past the minimum. We get a
+start within about :math:`10^{-4}` (relative) by inverting :math:`g` on a table of ``TABLE_SIZE``
+points computed with a compressed spectrum (``BINS`` log-spaced bins with matched first moments),
+then polish every point with Newton on the full spectrum. Each full pass computes :math:`g-s` and
+:math:`g'` together (:math:`g''` comes from the compressed spectrum); a point stops when the Newton error bound
+:math:`g''\delta^2/(2g') \le` ``RTOL`` :math:`\kappa` holds (``RTOL`` is 1000 times below the
+promised :math:`10^{-10}`). :math:`g` and :math:`g'` are written as
+:math:`g = \frac{\kappa}{n}\big[(n-d_+) + \sum_k q_k\big]`,
+:math:`g' = \frac1n\big[(n - d_+) + \sum_k q_k(2-q_k)\big]` with
+:math:`q_k = \kappa/(\lambda_k+\kappa)`, which has no cancellation when :math:`d_+ \le n`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_array, check_positive
+
+BINS = 256          #: bins of the compressed spectrum used for the starting values
+TABLE_SIZE = 2048   #: kappa values in the inversion table
+RTOL = 1e-13        #: target bound on the relative error of kappa
+MAX_PASSES = 60     #: Newton passes over the full spectrum before giving up
+CHUNK = 32          #: grid points per block (keeps a block of the spectrum pass in cache)
+
+
+class KappaConvergenceError(RuntimeError):
+    """The kappa solver did not reach its tolerance; the message names the inputs."""
+
+
+def _check_eigs(eigs) -> np.ndarray:
+    lam = as_array(eigs, "eigs", ndim=1)
+    if lam.size == 0:
+        raise ValueError("eigs must hold at least one eigenvalue; got an empty array")
+    if np.any(lam < 0):
+        raise ValueError(f"eigs must be >= 0 (a covariance spectrum); smallest is {lam.min():.3g}")
+    if not np.any(lam > 0):
+        raise ValueError("eigs must have at least one positive eigenvalue; all are 0")
+    return lam
+
+
+def _check_n(n) -> float:
+    if isinstance(n, bool):
+        raise TypeError("n must be a number of samples; got a bool")
+    return check_positive(n, "n")
+
+
+def _check_s(s) -> np.ndarray:
+    s = as_array(s, "s")
+    if np.any(s < 0):
+        raise ValueError(f"s (= sigma^2) must be >= 0; smallest is {s.min():.3g}")
+    return s
+
+
+def df1(kappa, eigs) -> np.ndarray:
+    r""":math:`\mathrm{df}_1(\kappa) = \sum_k \lambda_k/(\lambda_k+\kappa)`, shape of ``kappa``.
+
+    >>> float(df1(1.0, [1.0, 3.0]))
+    1.25
+    """
+    lam = _check_eigs(eigs)
+    k = np.asarray(kappa, dtype=np.float64)
+    return (lam / (lam + k[..., None])).sum(-1)
+
+
+def df2(kappa, eigs, kappa2=None) -> np.ndarray:
+    r""":math:`\mathrm{df}_2(\kappa,\kappa') = \sum_k \lambda_k^2/((\lambda_k+\kappa)(\lambda_k+\kappa'))`
+    (``kappa2`` defaults to ``kappa``), broadcast over ``kappa`` and ``kappa2``.
+
+    >>> float(df2(1.0, [1.0]))
+    0.25
+    """
+    lam = _check_eigs(eigs)
+    k = np.asarray(kappa, dtype=np.float64)[..., None]
+    k2 = k if kappa2 is None else np.asarray(kappa2, dtype=np.float64)[..., None]
+    return (lam**2 / ((lam + k) * (lam + k2))).sum(-1)
+
+
+def _compress(lam_pos: np.ndarray, bins: int):
+    """Group positive eigenvalues into log-spaced bins; return (mean eigenvalue, count) per bin."""
+    if lam_pos.size <= bins:
+        return lam_pos, np.ones_like(lam_pos)
+    logs = np.log(lam_pos)
+    edges = np.linspace(logs.min(), logs.max(), bins + 1)
+    which = np.clip(np.searchsorted(edges, logs, side="right") - 1, 0, bins - 1)
+    counts = np.bincount(which, minlength=bins).astype(np.float64)
+    sums = np.bincount(which, weights=lam_pos, minlength=bins)
+    keep = counts > 0
+    return sums[keep] / counts[keep], counts[keep]
+
+
+def _g(kappa: np.ndarray, lam: np.ndarray, n: float, d_plus: float,
+       w: np.ndarray | None = None, second: bool = False):
+    """g(kappa) and g'(kappa) of eq. (kappa-equation) (and g''(kappa) if ``second``), from sums
+    over the spectrum of q = kappa/(lam+kappa), optionally weighted by ``w``. The full-spectrum
+    pass works in blocks of CHUNK points with preallocated buffers, so it stays in cache."""
+    w = np.ones_like(lam) if w is None else w
+    sq, sq2, sh = (np.empty(kappa.size) for _ in range(3))
+    buf = np.empty((min(CHUNK, kappa.size), lam.size))
+    for i in range(0, kappa.size, CHUNK):
+        k = kappa[i:i + CHUNK, None]
+        q = buf[:k.shape[0]]
+        np.add(lam, k, out=q)
+        np.divide(k, q, out=q)                      # q = kappa / (lam + kappa)
+        sq[i:i + CHUNK] = q @ w
+        if second:                                  # (1-q)^2 / (lam + kappa) = (1-q)^3 / lam
+            sh[i:i + CHUNK] = ((1.0 - q) ** 3 / lam) @ w
+        np.multiply(q, q, out=q)
+        sq2[i:i + CHUNK] = q @ w
+    g = kappa / n * ((n - d_plus) + sq)
+    g1 = ((n - d_plus) + 2.0 * sq - sq2) / n
+    return (g, g1, 2.0 * sh / n) if second else (g, g1)
+
+
+def _kappa0_compressed(lam_c, w_c, n, d_plus) -> float:
+    """Root of df1(kappa) = n on the compressed spectrum (d_plus > n), by Newton from above."""
+    k = np.array([lam_c @ w_c / n * 2.0 + lam_c.max()])
+    for _ in range(500):
+        g, g1 = _g(k, lam_c, n, d_plus, w_c)
+        step = g / g1
+        k_new = k - step
+        if k_new[0] <= 0 or g1[0] <= 0:
+            k_new = k / 2
+        if abs(k_new[0] - k[0]) <= 1e-15 * k[0]:
+            return float(k_new[0])
+        k = k_new
+    return float(k[0])
+
+
+def solve_kappa(s, eigs, n) -> np.ndarray:
+    r"""The renormalised ridge :math:`\kappa(s)` of eq. :eq:`kappa-equation`.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridge :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
+
+    Returns
+    -------
+    ndarray, same shape as ``s``, float64
+        :math:`\kappa(s) \ge s`, with relative error below :math:`10^{-10}`. At ``s = 0`` it is
+        :math:`\kappa_0 > 0` (:math:`\mathrm{df}_1(\kappa_0) = n`) when more than ``n``
+        eigenvalues are positive, and 0 otherwise.
+
+    Raises
+    ------
+    ValueError
+        For negative or NaN inputs, an empty or all-zero spectrum, ``n <= 0``.
+    KappaConvergenceError
+        If Newton's method has not met its tolerance after ``MAX_PASSES`` passes.
+
+    Examples
+    --------
+    Isotropic spectrum, :math:`\gamma = 2`: :math:`\kappa_0 = (\gamma-1)c`.
+
+    >>> float(solve_kappa(0.0, np.ones(200), 100))
+    1.0
+    """
+    s_arr = _check_s(s)
+    lam = _check_eigs(eigs)
+    n = _check_n(n)
+    lam_pos = np.sort(lam[lam > 0])
+    d_plus = float(lam_pos.size)
+    flat = s_arr.ravel()
+    out = np.zeros_like(flat)
+    need = ~((flat == 0) & (d_plus <= n))          # s = 0 with d_+ <= n gives kappa = 0
+    if not need.any():
+        return out.reshape(s_arr.shape)
+    s_need = flat[need]
+    # 1. starting values from an inversion table of g on a compressed spectrum
+    lam_c, w_c = _compress(lam_pos, BINS)
+    trace = lam_pos.sum()
+    k0 = _kappa0_compressed(lam_c, w_c, n, d_plus) if d_plus > n else 0.0
+    pos = s_need[s_need > 0]
+    lo = max(k0, pos.min() if pos.size else k0) * 0.5
+    hi = s_need.max() + trace / n
+    table_k = np.geomspace(lo, hi, TABLE_SIZE)
+    if d_plus > n:
+        table_k = np.concatenate([[k0], table_k[table_k > k0]])
+    table_s, _ = _g(table_k, lam_c, n, d_plus, w_c)
+    table_s = np.maximum.accumulate(table_s)
+    k = np.interp(s_need, table_s, table_k, left=np.nan)
+    k = np.where(np.isnan(k), s_need if d_plus <= n else k0, k)   # below the table: kappa ~ s
+    k = np.maximum(k, s_need)
+    # 2. Newton on the full spectrum; points leave the active set once converged. The error bound
+    #    g'' delta^2 / (2 g') uses g'' of the compressed spectrum (a 1e-4-accurate curvature
+    #    suffices for a bound with a factor-1000 margin) so that a full pass needs only g and g'.
+    active = np.arange(k.size)
+    for _ in range(MAX_PASSES):
+        g, g1 = _g(k[active], lam_pos, n, d_plus)
+        g2 = _g(k[active], lam_c, n, d_plus, w_c, second=True)[2]
+        f = g - s_need[active]
+        left_of_min = g1 <= 0
+        step = np.where(left_of_min, -k[active], f / np.where(left_of_min, 1.0, g1))
+        k_new = k[active] - step
+        bound = np.where(left_of_min, np.inf, g2 * step**2 / (2 * np.abs(g1)))
+        done = (bound <= RTOL * k_new) | (np.abs(step) <= 1e-15 * k_new)
+        k[active] = np.maximum(k_new, 0.0)
+        active = active[~done]
+        if active.size == 0:
+            out[need] = k
+            return out.reshape(s_arr.shape)
+    bad = s_need[active]
+    raise KappaConvergenceError(
+        f"solve_kappa did not converge for {bad.size} value(s) of s (e.g. s = {bad[0]:.6g}) with "
+        f"n = {n:g}, d = {lam.size}, {int(d_plus)} positive eigenvalues in "
+        f"[{lam_pos.min():.3g}, {lam_pos.max():.3g}] after {MAX_PASSES} Newton passes")
+
+
+def dkappa_ds(s, eigs, n) -> np.ndarray:
+    r""":math:`d\kappa/ds = n/(n - \mathrm{df}_2(\kappa(s)))`, same shape as ``s``
+    (infinite at ``s = 0`` when exactly ``n`` eigenvalues are positive).
+
+    >>> float(dkappa_ds(0.0, np.ones(50), 100))
+    2.0
+    """
+    lam = _check_eigs(eigs)
+    n = _check_n(n)
+    k = solve_kappa(s, lam, n)
+    lam_pos = lam[lam > 0]
+    with np.errstate(divide="ignore"):
+        return n / (n - df2(k, lam_pos))
+
+
+def kappa_isotropic(s, c: float, gamma: float) -> np.ndarray:
+    r"""Closed form of :math:`\kappa(s)` for :math:`\Sigma = cI`, :math:`\gamma = d/n`.
+
+    With :math:`\mathrm{df}_1 = dc/(c+\kappa)` eq. :eq:`kappa-equation` becomes
+    :math:`\kappa^2 + b\kappa - sc = 0`, :math:`b = c(1-\gamma) - s`, so
+    :math:`\kappa = \big(-b + \sqrt{b^2 + 4sc}\big)/2`, evaluated without cancellation.
+
+    >>> float(kappa_isotropic(0.0, 1.0, 3.0))
+    2.0
+    """
+    s = _check_s(s)
+    c = check_positive(c, "c")
+    gamma = check_positive(gamma, "gamma")
+    b = c * (1.0 - gamma) - s
+    root = np.sqrt(b * b + 4.0 * s * c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stable = np.where(b > 0, 2.0 * s * c / (b + root), (root - b) / 2.0)
+    return np.where((b > 0) & (s == 0), 0.0, stable)
+
+
+def denoiser_gain(s, eigs, n) -> np.ndarray:
+    r"""Expected per-mode gain of the learned linear denoiser, :math:`\lambda_k/(\lambda_k+\kappa(s))`.
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + (d,)``; 0 for zero eigenvalues (those directions are never learned).
+
+    >>> denoiser_gain(1.0, [1.0, 0.0], 1e12).round(6)
+    array([0.5, 0. ])
+    """
+    lam = _check_eigs(eigs)
+    k = solve_kappa(s, lam, n)[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(lam > 0, lam / (lam + k), 0.0)
