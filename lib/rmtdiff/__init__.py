@@ -5,6 +5,10 @@ Modules (one concept each):
 * :mod:`rmtdiff.data` -- datasets without downloads, IDX loaders, disjoint splits;
 * :mod:`rmtdiff.spectra` -- empirical means, covariances and their eigen-decompositions;
 * :mod:`rmtdiff.linear_diffusion` -- the Gaussian denoiser and the exact sampling map;
+* :mod:`rmtdiff.kappa` -- the renormalised noise kappa(sigma^2) and the expected denoiser gain;
+* :mod:`rmtdiff.spectral_density` -- the limiting eigenvalue density of the sample covariance;
+* :mod:`rmtdiff.montecarlo` -- many independent splits and their eigen-decompositions;
+* :mod:`rmtdiff.fluctuations` -- the split-to-split variance of the learned denoiser;
 * :mod:`rmtdiff.edm` -- the EDM schedule, seeded noise and the Heun sampler;
 * :mod:`rmtdiff.metrics` -- per-pixel MSE and nearest neighbours;
 * :mod:`rmtdiff.consistency` -- the same-seed experiment on disjoint splits;
@@ -15,6 +19,10 @@ Modules (one concept each):
 from .config import SCALES, default_device, preset, to_json
 from .consistency import LinearConsistency, linear_consistency
 from .data import ImageDataset, disjoint_splits, load_dataset, load_digits, load_fashion_mnist, read_idx
+from .kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
+from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenko_pastur_density
+from .fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
+                           quadratic_form, scaling_factor)
 from .edm import heun_sample, karras_sigmas, seed_noise
 from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
 from .metrics import nearest_neighbours, pixel_mse
@@ -26,6 +34,10 @@ __all__ = [
     "SCALES", "default_device", "preset", "to_json",
     "LinearConsistency", "linear_consistency",
     "ImageDataset", "disjoint_splits", "load_dataset", "load_digits", "load_fashion_mnist", "read_idx",
+    "KappaConvergenceError", "denoiser_gain", "df1", "df2", "dkappa_ds", "kappa_isotropic", "solve_kappa",
+    "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
+    "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance", "quadratic_form",
+    "scaling_factor",
     "heun_sample", "karras_sigmas", "seed_noise",
     "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
     "nearest_neighbours", "pixel_mse",

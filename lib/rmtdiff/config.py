@@ -32,7 +32,56 @@ class SameSeedConfig:
     split_seed: int = 0                       # generator seed for split_method="random"
 
 
+@dataclass(frozen=True)
+class KappaConfig:
+    """Chapter "Noise renormalisation" (``book/02_kappa.md``)."""
+
+    d: int = 400                                   # dimension of the synthetic spectra
+    alpha: float = 1.0                             # power law lambda_k = k^-alpha (k = 1..d)
+    gammas: tuple[float, ...] = (0.1, 0.5, 1.0, 2.0, 10.0)   # d/n shown for kappa(s)
+    gain_gamma: float = 2.0                        # d/n of the per-mode gain check
+    gain_s: tuple[float, ...] = (1e-3, 1e-2, 1e-1)  # ridges s = sigma^2 of the gain check
+    mc_splits: int = 1000                          # Gaussian splits per Monte-Carlo estimate
+    esd_gammas: tuple[float, ...] = (0.25, 2.0)    # d/n of the eigenvalue histograms
+    esd_splits: int = 100                          # matrices pooled per histogram
+    fm_n: tuple[int, ...] = (300, 3000, 30000)     # Fashion-MNIST split sizes
+    fm_sigmas: tuple[float, ...] = (0.1, 0.3, 1.0)  # noise levels of the image figure
+    fm_splits: int = 200                           # Fashion-MNIST splits per Monte-Carlo estimate
+    fm_images: int = 2                             # test images shown
+    seed: int = 0                                  # seed of every generator in the chapter
+
+
+@dataclass(frozen=True)
+class FluctuationConfig:
+    """Chapter "Fluctuations across splits" (``book/03_fluctuations.md``)."""
+
+    d: int = 300                                   # dimension of the synthetic spectrum
+    alpha: float = 1.0                             # power law lambda_k = k^-alpha
+    n: int = 150                                   # samples per split (anisotropy, inputs)
+    sigmas: tuple[float, ...] = (0.03, 0.1, 0.3)    # noise levels sigma
+    n_inputs: int = 64                             # random inputs for the inhomogeneity check
+    mc_splits: int = 1000                          # Gaussian splits per Monte-Carlo estimate
+    scaling_n: tuple[int, ...] = (30, 60, 150, 300, 1000, 3000, 10000)  # n of the scaling law
+    scaling_splits: int = 300                      # splits per n in the scaling figure
+    fm_n: int = 3000                               # Fashion-MNIST split size
+    fm_sigmas: tuple[float, ...] = (0.1, 1.0)      # low and high noise for the image maps
+    fm_splits: int = 200                           # Fashion-MNIST splits for per-pixel variances
+    seed: int = 0                                  # seed of every generator in the chapter
+
+
 PRESETS: dict[str, dict[str, object]] = {
+    "fluctuations": {
+        "ci": FluctuationConfig(d=100, n=50, n_inputs=16, mc_splits=200, scaling_n=(30, 100, 300, 1000),
+                                scaling_splits=60, fm_n=1000, fm_splits=20),
+        "book": FluctuationConfig(),
+        "paper": FluctuationConfig(d=1000, n=500, mc_splits=4000, scaling_splits=1000, fm_splits=1000),
+    },
+    "kappa": {
+        "ci": KappaConfig(d=120, mc_splits=200, esd_splits=20, fm_n=(300, 3000), fm_splits=6,
+                          fm_images=1),
+        "book": KappaConfig(),
+        "paper": KappaConfig(d=1000, mc_splits=4000, esd_splits=400, fm_splits=200),
+    },
     "same_seed": {
         "ci": SameSeedConfig(n_values=(30, 300, 1000, 3000), n_seeds=16, grid_seeds=4,
                              grid_n=(30, 3000), heun_steps=(9, 18, 35)),

@@ -164,7 +164,8 @@ def solve_kappa(s, eigs, n) -> np.ndarray:
     Returns
     -------
     ndarray, same shape as ``s``, float64
-        :math:`\kappa(s) \ge s`, with relative error below :math:`10^{-10}`. At ``s = 0`` it is
+        :math:`\kappa(s) \ge s`, with relative error below :math:`10^{-10}` (for ``s = 0`` or
+        ``s >= 1e-290``; below that, float64 underflow limits the precision). At ``s = 0`` it is
         :math:`\kappa_0 > 0` (:math:`\mathrm{df}_1(\kappa_0) = n`) when more than ``n``
         eigenvalues are positive, and 0 otherwise.
 
@@ -198,7 +199,7 @@ def solve_kappa(s, eigs, n) -> np.ndarray:
     trace = lam_pos.sum()
     k0 = _kappa0_compressed(lam_c, w_c, n, d_plus) if d_plus > n else 0.0
     pos = s_need[s_need > 0]
-    lo = max(k0, pos.min() if pos.size else k0) * 0.5
+    lo = max(k0, pos.min() if pos.size else k0, np.finfo(np.float64).tiny / 0.5) * 0.5
     hi = s_need.max() + trace / n
     table_k = np.geomspace(lo, hi, TABLE_SIZE)
     if d_plus > n:

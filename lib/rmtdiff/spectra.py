@@ -107,11 +107,29 @@ def fit_gaussian(X, mean=None) -> Gaussian:
     else:
         mu = as_array(mean, "mean", ndim=1)
         check_last_dim(mu, d, "mean")
-    Xc = X - mu
+    w, U = eig_from_rows(X - mu)
+    return Gaussian(mu, w, U)
+
+
+def eig_from_rows(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Non-zero eigenpairs of :math:`\frac1n X_c^\top X_c` for centred rows ``Xc`` (n, d), unchecked.
+
+    The cheap path shared by :func:`fit_gaussian` and the Monte-Carlo engine: for ``n < d`` one
+    ``n x n`` Gram matrix (a symmetric rank-k product), its ``eigh`` and one ``(d, n) x (n, r)``
+    product; otherwise the ``d x d`` covariance. Returns eigenvalues (r,), decreasing, and
+    orthonormal eigenvectors (d, r).
+    """
+    n, d = Xc.shape
     gram = n < d
-    w, B = np.linalg.eigh(Xc @ Xc.T / n if gram else Xc.T @ Xc / n)
+    w, B = nonzero_eigh(Xc @ Xc.T / n if gram else Xc.T @ Xc / n)
+    U = Xc.T @ (B / np.sqrt(n * w)) if gram else B
+    return w, np.ascontiguousarray(U)
+
+
+def nonzero_eigh(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of the symmetric PSD matrix ``C`` in decreasing order, keeping only eigenvalues
+    above ``RANK_RTOL * max``."""
+    w, B = np.linalg.eigh(C)
     w, B = w[::-1], B[:, ::-1]
     keep = w > RANK_RTOL * w[0] if w[0] > 0 else np.zeros(w.shape, dtype=bool)
-    w, B = w[keep], B[:, keep]
-    U = Xc.T @ (B / np.sqrt(n * w)) if gram else B
-    return Gaussian(mu, w, np.ascontiguousarray(U))
+    return w[keep], np.ascontiguousarray(B[:, keep])
