@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rmtdiff.fluctuations import (anisotropy, cross_split_distance, denoiser_covariance,
+from rmtdiff.fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, pixel_variance,
                                   denoiser_variance, quadratic_form, scaling_factor)
 from rmtdiff.kappa import kappa_isotropic, solve_kappa
 from rmtdiff.linear_diffusion import gaussian_denoiser
@@ -184,3 +184,16 @@ def test_cross_split_distance_against_monte_carlo():
     pred = cross_split_distance(0.01, lam, n, x)
     se = d2.std(0, ddof=1) / np.sqrt(len(d2))
     assert np.all(np.abs(d2.mean(0) - pred) <= 4.5 * se + 0.03 * pred)
+
+
+def test_pixel_variance_equals_rotated_denoiser_variance():
+    rng = np.random.default_rng(3)
+    lam = np.linspace(2, 0.1, 5)
+    U = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    x = rng.standard_normal(5)
+    for mean in ("known", "estimated"):
+        got = pixel_variance(np.array([0.1, 1.0]), lam, 30, U, x, mean=mean)
+        want = np.stack([denoiser_variance(np.array([0.1, 1.0]), lam, 30, U[p], x, mean=mean) for p in range(5)], -1)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.raises(ValueError, match="x must be one input"):
+        pixel_variance(0.1, lam, 30, U, np.ones((2, 5)))

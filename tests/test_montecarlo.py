@@ -63,3 +63,14 @@ def test_mc_variance_of_known_distribution():
     var, se = mc_variance(lambda v: v, iter(rng.standard_normal((20000, 3))))
     np.testing.assert_allclose(var, 1.0, atol=4.5 * np.sqrt(2 / 20000))
     np.testing.assert_allclose(se, np.sqrt(2 / 20000), rtol=0.1)
+
+
+def test_data_splits_with_own_mean():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 4)) + 3.0
+    pop = fit_gaussian(X)
+    split = next(data_splits(X, pop, 50, 1, np.random.default_rng(1), own_mean=True))
+    idx = np.random.default_rng(1).choice(300, size=50, replace=True)
+    direct = fit_gaussian((X[idx] - pop.mean) @ pop.eigvecs)
+    np.testing.assert_allclose(split.mean, direct.mean, atol=1e-12)
+    np.testing.assert_allclose(split.covariance(), direct.covariance(), atol=1e-12)

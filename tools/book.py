@@ -184,9 +184,14 @@ def stage(scale: str) -> Path:
     for page in toc_files():
         if page in nbs:
             executed = BUILD / "executed" / scale / f"{Path(page).name}.ipynb"
-            if not executed.exists():
+            record = executed.with_suffix(".json")
+            if not executed.exists() or not record.exists():
                 fail(f"{page} has not been executed at scale={scale}; run "
                      f"`python tools/book.py execute --scale {scale}` first")
+            params = json.loads(record.read_text())["parameters"]
+            if json.loads(record.read_text())["key"] != cache_key(page, params):
+                fail(f"{executed.relative_to(ROOT)} is stale (its chapter, rmtdiff or the packages "
+                     f"changed since it ran); run `python tools/book.py execute --scale {scale}`")
             copy_if_changed(executed, dest / f"{page}.ipynb")
         elif Path(page).name == "status":
             copy_if_changed(status_page(scale), dest / f"{page}.md")

@@ -21,8 +21,9 @@ from .consistency import LinearConsistency, linear_consistency
 from .data import ImageDataset, disjoint_splits, load_dataset, load_digits, load_fashion_mnist, read_idx
 from .kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
 from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenko_pastur_density
+from ._progress import progress
 from .fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
-                           quadratic_form, scaling_factor)
+                           pixel_variance, quadratic_form, scaling_factor)
 from .edm import heun_sample, karras_sigmas, seed_noise
 from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
 from .metrics import nearest_neighbours, pixel_mse
@@ -36,8 +37,8 @@ __all__ = [
     "ImageDataset", "disjoint_splits", "load_dataset", "load_digits", "load_fashion_mnist", "read_idx",
     "KappaConvergenceError", "denoiser_gain", "df1", "df2", "dkappa_ds", "kappa_isotropic", "solve_kappa",
     "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
-    "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance", "quadratic_form",
-    "scaling_factor",
+    "progress", "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance",
+    "pixel_variance", "quadratic_form", "scaling_factor",
     "heun_sample", "karras_sigmas", "seed_noise",
     "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
     "nearest_neighbours", "pixel_mse",

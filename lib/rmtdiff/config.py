@@ -47,7 +47,7 @@ class KappaConfig:
     fm_n: tuple[int, ...] = (300, 3000, 30000)     # Fashion-MNIST split sizes
     fm_sigmas: tuple[float, ...] = (0.1, 0.3, 1.0)  # noise levels of the image figure
     fm_splits: int = 200                           # Fashion-MNIST splits per Monte-Carlo estimate
-    fm_images: int = 2                             # test images shown
+    fm_images: int = 1                             # test images shown
     seed: int = 0                                  # seed of every generator in the chapter
 
 
@@ -77,10 +77,9 @@ PRESETS: dict[str, dict[str, object]] = {
         "paper": FluctuationConfig(d=1000, n=500, mc_splits=4000, scaling_splits=1000, fm_splits=1000),
     },
     "kappa": {
-        "ci": KappaConfig(d=120, mc_splits=200, esd_splits=20, fm_n=(300, 3000), fm_splits=6,
-                          fm_images=1),
+        "ci": KappaConfig(d=120, mc_splits=200, esd_splits=20, fm_n=(300, 3000), fm_splits=6),
         "book": KappaConfig(),
-        "paper": KappaConfig(d=1000, mc_splits=4000, esd_splits=400, fm_splits=200),
+        "paper": KappaConfig(d=1000, mc_splits=4000, esd_splits=400, fm_splits=1000, fm_images=3),
     },
     "same_seed": {
         "ci": SameSeedConfig(n_values=(30, 300, 1000, 3000), n_seeds=16, grid_seeds=4,

@@ -180,6 +180,39 @@ def _mean_bookkeeping(s: np.ndarray, n: float, mean: str):
     raise ValueError(f"mean must be 'known' or 'estimated'; got {mean!r}")
 
 
+def pixel_variance(s, eigs, n, basis, x, mean: str = "known", cross_term: bool = True) -> np.ndarray:
+    r"""Variance over splits of every output coordinate :math:`p` of :math:`\hat D(x)` in another
+    orthonormal basis (e.g. pixels): :func:`denoiser_variance` with :math:`v` = row :math:`p` of
+    ``basis``, all rows at once.
+
+    Parameters
+    ----------
+    basis : array_like, shape (p, d)
+        Row :math:`p` holds the population-eigenbasis coordinates of output direction :math:`p`; for
+        pixels this is the population eigenvector matrix :math:`U` itself (``U[p, k]``).
+    x : array_like, shape (d,)
+        One input, population eigenbasis.
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + (p,)``
+    """
+    lam = _check_eigs(eigs)
+    n = _check_n(n)
+    s = _check_s(s)
+    V = as_array(basis, "basis", ndim=2)
+    check_last_dim(V, lam.size, "basis", "the number of population eigenvalues")
+    x = _vectors(x, lam.size, "x")
+    if x.ndim != 1:
+        raise ValueError(f"x must be one input of shape ({lam.size},); got {x.shape}")
+    s, n, extra = _mean_bookkeeping(s, n, mean)
+    a = anisotropy(s, lam, n)                                        # s.shape + (d,)
+    out = (a @ (V**2).T) * (a @ x**2 + extra)[..., None]             # s.shape + (p,)
+    if cross_term:
+        out = out + ((a * x) @ V.T) ** 2
+    return scaling_factor(s, lam, n)[..., None] * out
+
+
 def denoiser_covariance(a, b, eigs, n, v, x, cross_term: bool = True) -> np.ndarray:
     r"""Covariance over splits of :math:`v^\top\hat\Sigma(\hat\Sigma+a)^{-1}x` and
     :math:`v^\top\hat\Sigma(\hat\Sigma+b)^{-1}x` (two noise levels, one split), mean known:

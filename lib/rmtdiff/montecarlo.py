@@ -58,7 +58,8 @@ def gaussian_splits(eigs, n: int, n_splits: int, rng: np.random.Generator,
 
 
 def data_splits(X, population: Gaussian, n: int, n_splits: int, rng: np.random.Generator,
-                replace: bool = True, show_progress: bool = False) -> Iterator[Gaussian]:
+                replace: bool = True, own_mean: bool = False,
+                show_progress: bool = False) -> Iterator[Gaussian]:
     r"""Splits of a real dataset in population-mode coordinates, with the population mean known.
 
     Each split draws ``n`` rows of ``X``, i.i.d. with replacement by default (i.i.d. sampling from
@@ -71,6 +72,9 @@ def data_splits(X, population: Gaussian, n: int, n_splits: int, rng: np.random.G
     X : array_like, shape (N, d)
     population : Gaussian
         Mean :math:`\mu` and a full eigenbasis :math:`U` (d, d) of the population covariance.
+    own_mean : bool
+        Centre each split at its own mean instead (as a model trained on it would); the returned
+        Gaussian then carries that mean, :math:`(\hat\mu - \mu) U`, in population coordinates.
     """
     X = as_array(X, "X", ndim=2)
     if population.eigvecs.shape != (X.shape[1], X.shape[1]):
@@ -82,7 +86,11 @@ def data_splits(X, population: Gaussian, n: int, n_splits: int, rng: np.random.G
         raise ValueError(f"n = {n} exceeds the {len(X)} rows of X (replace=False)")
     for _ in progress(range(n_splits), f"data splits (n={n})", show_progress):
         idx = rng.choice(len(X), size=n, replace=replace)
-        yield _rotated_split(X[idx] - population.mean, population.eigvecs)
+        rows = X[idx]
+        centre = rows.mean(0) if own_mean else population.mean
+        split = _rotated_split(rows - centre, population.eigvecs)
+        yield Gaussian((centre - population.mean) @ population.eigvecs, split.eigvals, split.eigvecs) \
+            if own_mean else split
 
 
 def _rotated_split(Xc: np.ndarray, U: np.ndarray) -> Gaussian:
