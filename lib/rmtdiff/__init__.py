@@ -9,6 +9,7 @@ Modules (one concept each):
 * :mod:`rmtdiff.spectral_density` -- the limiting eigenvalue density of the sample covariance;
 * :mod:`rmtdiff.montecarlo` -- many independent splits and their eigen-decompositions;
 * :mod:`rmtdiff.fluctuations` -- the split-to-split variance of the learned denoiser;
+* :mod:`rmtdiff.trajectories` -- the expected sampling map and its variance along the trajectory;
 * :mod:`rmtdiff.edm` -- the EDM schedule, seeded noise and the Heun sampler;
 * :mod:`rmtdiff.metrics` -- per-pixel MSE and nearest neighbours;
 * :mod:`rmtdiff.consistency` -- the same-seed experiment on disjoint splits;
@@ -24,6 +25,7 @@ from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenk
 from ._progress import progress
 from .fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
                            pixel_variance, quadratic_form, scaling_factor)
+from .trajectories import sampling_map_gain, sampling_map_total_variance, sampling_map_variance
 from .edm import heun_sample, karras_sigmas, seed_noise
 from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
 from .metrics import nearest_neighbours, pixel_mse
@@ -39,6 +41,7 @@ __all__ = [
     "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
     "progress", "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance",
     "pixel_variance", "quadratic_form", "scaling_factor",
+    "sampling_map_gain", "sampling_map_total_variance", "sampling_map_variance",
     "heun_sample", "karras_sigmas", "seed_noise",
     "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
     "nearest_neighbours", "pixel_mse",

@@ -69,7 +69,34 @@ class FluctuationConfig:
     seed: int = 0                                  # seed of every generator in the chapter
 
 
+@dataclass(frozen=True)
+class TrajectoryConfig:
+    """Chapter "Whole sampling trajectories" (``book/04_trajectories.md``)."""
+
+    d: int = 300                                   # dimension of the synthetic spectrum
+    alpha: float = 1.0                             # power law lambda_k = k^-alpha
+    n: int = 150                                   # samples per split
+    sigma_T: float = 80.0                          # initial noise level
+    n_seeds: int = 32                              # random seeds in the Monte-Carlo checks
+    mc_splits: int = 1000                          # Gaussian splits per Monte-Carlo estimate
+    band_edges: tuple[int, ...] = (0, 10, 50, 300)  # eigen-bands: modes [e_j, e_{j+1})
+    band_n: tuple[int, ...] = (30, 100, 300, 1000, 3000)  # n of the Monte-Carlo band points
+    band_splits: int = 200                         # splits per n for the band points
+    threshold: float = 0.01                        # relative band disagreement to reach
+    fm_n: int = 1000                               # Fashion-MNIST split size
+    fm_seeds: int = 200                            # Fashion-MNIST seeds
+    fm_splits: int = 100                           # Fashion-MNIST splits
+    seed: int = 0                                  # seed of every generator in the chapter
+
+
 PRESETS: dict[str, dict[str, object]] = {
+    "trajectories": {
+        "ci": TrajectoryConfig(d=100, n=50, n_seeds=8, mc_splits=150, band_edges=(0, 5, 20, 100),
+                               band_n=(30, 300, 3000), band_splits=40, fm_seeds=40, fm_splits=16),
+        "book": TrajectoryConfig(),
+        "paper": TrajectoryConfig(d=1000, n=500, n_seeds=128, mc_splits=4000, band_edges=(0, 10, 100, 1000),
+                                  band_splits=1000, fm_n=3000, fm_seeds=1000, fm_splits=1000),
+    },
     "fluctuations": {
         "ci": FluctuationConfig(d=100, n=50, n_inputs=16, mc_splits=200, scaling_n=(30, 100, 300, 1000),
                                 scaling_splits=60, fm_n=1000, fm_splits=20),
