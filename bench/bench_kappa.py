@@ -6,30 +6,23 @@ Prints two ratios, each measured in this process (best of several repeats):
 Run: .venv/bin/python bench/bench_kappa.py
 """
 
-import time
-
 import numpy as np
 from scipy.optimize import brentq
 
+from _timing import best_of
 from rmtdiff.kappa import solve_kappa
 
 D, GRID, N = 12288, 2000, 3000
 
 
-def best_of(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main():
     eigs = np.arange(1, D + 1, dtype=float) ** -1.0
     s = np.r_[0.0, np.logspace(-8, 4, GRID - 1)]
-    t_df1, _ = best_of(lambda: (eigs / (eigs + s[:, None])).sum(1))
-    t_solve, kappa = best_of(lambda: solve_kappa(s, eigs, N))
+    t_df1 = best_of(lambda: (eigs / (eigs + s[:, None])).sum(1))
+    t_solve = best_of(lambda: solve_kappa(s, eigs, N))
+    kappa = solve_kappa(s, eigs, N)
 
     def brentq_loop():
         out = np.empty_like(s)
@@ -39,7 +32,8 @@ def main():
             out[i] = brentq(f, lo, si + eigs.sum() / N + 1.0, xtol=1e-300, rtol=1e-14)
         return out
 
-    t_brent, ref = best_of(brentq_loop, repeats=1)
+    t_brent = best_of(brentq_loop, repeats=1)
+    ref = brentq_loop()
     rel = np.max(np.abs(kappa - ref) / ref)
     print(f"d = {D}, grid = {GRID}, n = {N} (gamma = {D / N:.2f})")
     print(f"one vectorised df1 pass : {t_df1 * 1e3:8.1f} ms")

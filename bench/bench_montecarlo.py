@@ -9,23 +9,15 @@ data included (gaussian_split).
 Run: .venv/bin/python bench/bench_montecarlo.py
 """
 
-import time
-
 import numpy as np
 
+from _timing import best_of
 from rmtdiff.montecarlo import gaussian_split
 from rmtdiff.spectra import eig_from_rows
 
 D, N = 3072, 300
 
 
-def best_of(fn, repeats=7):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main():

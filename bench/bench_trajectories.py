@@ -8,22 +8,14 @@ spectrum at 300 points (the quadrature's node count is of that order), run in th
 Run: .venv/bin/python bench/bench_trajectories.py
 """
 
-import time
-
 import numpy as np
 
+from _timing import best_of
 from rmtdiff.trajectories import map_nodes, sampling_map_gain, sampling_map_total_variance, sampling_map_variance
 
 D, N, SEEDS = 3072, 300, 1000
 
 
-def best_of(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main():

@@ -162,14 +162,16 @@ def status_page(scale: str) -> bytes:
     for chapter in chapters():
         rec_path = BUILD / "executed" / scale / f"{Path(chapter).name}.json"
         rec = json.loads(rec_path.read_text())
-        rows.append(f"| {Path(chapter).name} | {rec['parameters']['scale']} | {rec['seconds']} "
-                    f"| {rec['finished']} |")
+        extra = {k: v for k, v in rec["parameters"].items() if k != "scale"}
+        rows.append(f"| {Path(chapter).name} | {rec['parameters']['scale']} | "
+                    f"{json.dumps(extra) if extra else ''} | {rec['seconds']} | {rec['finished']} |")
     vers = versions()
     lines = [
         "# Execution status", "",
         f"Every chapter of this build was executed by papermill at `scale={scale}` "
         f"on {platform.system()} {platform.machine()} with {os.cpu_count()} CPU cores.", "",
-        "| chapter | scale | run time (s) | finished |", "|---|---|---|---|", *rows, "",
+        "| chapter | scale | other parameters | run time (s) | finished |", "|---|---|---|---|---|",
+        *rows, "",
         "Package versions:", "",
         "| package | version |", "|---|---|", *[f"| {k} | {v} |" for k, v in vers.items()], "",
     ]
