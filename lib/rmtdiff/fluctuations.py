@@ -72,7 +72,7 @@ def scaling_factor(s, eigs, n) -> np.ndarray:
 
     For large ``n`` it tends to :math:`s^2/n` (the :math:`\sigma^4/n` scaling).
 
-    >>> float(scaling_factor(1.0, [1.0], 1e12) * 1e12).__round__(6)
+    >>> round(float(scaling_factor(1.0, [1.0], 1e12) * 1e12), 6)
     1.0
     """
     lam = _check_eigs(eigs)
@@ -136,10 +136,11 @@ def denoiser_variance(s, eigs, n, v, x, mean: str = "known", cross_term: bool = 
 
     Examples
     --------
-    One mode, huge n: :math:`\kappa\to s`, variance :math:`\to s^2/n\cdot\lambda^2/(\lambda+s)^4\,x^2`.
+    One mode, huge n: :math:`\kappa\to s`, and with :math:`v`, :math:`x` along the same mode the cross
+    term doubles the leading :math:`s^2/n\cdot\lambda^2/(\lambda+s)^4\,x^2`:
 
-    >>> float(denoiser_variance(1.0, [1.0], 1e8, [1.0], [2.0]) * 1e8).__round__(4)
-    0.25
+    >>> round(float(denoiser_variance(1.0, [1.0], 1e8, [1.0], [2.0]) * 1e8), 4)
+    0.5
     """
     lam = _check_eigs(eigs)
     n = _check_n(n)

@@ -100,8 +100,10 @@ def marchenko_pastur_density(x, gamma: float, c: float = 1.0) -> np.ndarray:
     .. math:: \rho(x) = \frac{\sqrt{(b-x)(x-a)}}{2\pi\gamma c x}\ \text{on}\ [a, b],\quad
               a, b = c(1\mp\sqrt\gamma)^2 .
 
-    >>> float(marchenko_pastur_density(np.array([1.0]), 1.0)[0]).__round__(6)
-    0.31831
+    At :math:`\gamma = 1` the support is :math:`[0, 4]` and :math:`\rho(1) = \sqrt3/(2\pi)`:
+
+    >>> round(float(marchenko_pastur_density(np.array([1.0]), 1.0)[0]), 6)
+    0.275664
     """
     x = as_array(x, "x")
     gamma = check_positive(gamma, "gamma")

@@ -53,7 +53,7 @@ def graded_nodes(panels: int = 24, order: int = ORDER) -> tuple[np.ndarray, np.n
     r"""Composite Gauss-Legendre nodes and weights on :math:`[0, \pi/2]`, panels halving towards 0.
 
     >>> th, w = graded_nodes(10, 8)
-    >>> float(w.sum()).__round__(12), float((np.sin(th) * w).sum()).__round__(12)
+    >>> round(float(w.sum()), 12), round(float((np.sin(th) * w).sum()), 12)
     (1.570796326795, 1.0)
     """
     panels = check_int(panels, "panels")
@@ -118,7 +118,7 @@ def sampling_map_gain(eigs, n, sigma: float = 0.0, sigma_T: float = np.inf,
 
     Examples
     --------
-    >>> float(sampling_map_gain([4.0], 1e15)[0]).__round__(8)
+    >>> round(float(sampling_map_gain([4.0], 1e15)[0]), 8)
     2.0
     """
     lam = _check_eigs(eigs)
