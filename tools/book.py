@@ -246,6 +246,7 @@ class _Tags(html.parser.HTMLParser):
 def check(scale: str) -> None:
     root = site(scale)
     errors = []
+    notebook_pages = chapters()
     if not (root / "index.html").exists():
         fail(f"no built book at {root}; run `python tools/book.py build --scale {scale}`")
     for page in toc_files():
@@ -273,12 +274,12 @@ def check(scale: str) -> None:
         bad = {"traceback", "output_error"} & {c.lower() for c in tags.classes}
         if bad or "Traceback (most recent call last)" in text:
             errors.append(f"{page}: error output in the page ({sorted(bad) or 'Traceback'})")
-        if page in chapters():
+        if page in notebook_pages:
             if not tags.imgs:
                 errors.append(f"{page}: a chapter without figures")
             if not has_math:
                 errors.append(f"{page}: a chapter without math")
-    for chapter in chapters():
+    for chapter in notebook_pages:
         nb = json.loads((BUILD / "executed" / scale / f"{Path(chapter).name}.ipynb").read_text())
         for i, cell in enumerate(nb["cells"]):
             for out in cell.get("outputs", []):
@@ -288,8 +289,8 @@ def check(scale: str) -> None:
                 elif out.get("name") == "stderr" and re.search(r"\w*Warning\b", text):
                     errors.append(f"{chapter}: cell {i} printed a warning: {text.strip()[:300]}")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium and chapters():
-        page = root / f"{chapters()[0]}.html"
+    if chromium and notebook_pages:
+        page = root / f"{notebook_pages[0]}.html"
         dom = subprocess.run([chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
                               "--disable-background-networking", "--disable-component-update",
                               "--no-first-run", "--virtual-time-budget=20000", "--dump-dom",
@@ -297,7 +298,7 @@ def check(scale: str) -> None:
         n = dom.count("<mjx-container")
         print(f"chromium: {n} typeset formulas in {page.name}")
         if n == 0:
-            errors.append(f"{chapters()[0]}: MathJax typeset no formula in headless Chromium")
+            errors.append(f"{notebook_pages[0]}: MathJax typeset no formula in headless Chromium")
     else:
         print("chromium not found: skipped the typesetting check (static checks still ran)")
     if errors:

@@ -67,6 +67,14 @@ def _vectors(u, d: int, name: str) -> np.ndarray:
     return u
 
 
+def _terms(s, lam: np.ndarray, n: float):
+    """kappa(s) solved once: the anisotropy a_k (s.shape + (d,)) and the scaling factor (s.shape)."""
+    k = solve_kappa(s, lam, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(lam > 0, lam / (lam + k[..., None]) ** 2, 0.0)
+    return a, k**2 / (n - df2(k, lam))
+
+
 def scaling_factor(s, eigs, n) -> np.ndarray:
     r""":math:`\kappa^2/(n - \mathrm{df}_2(\kappa))` at :math:`\kappa = \kappa(s)`; shape of ``s``.
 
@@ -75,10 +83,7 @@ def scaling_factor(s, eigs, n) -> np.ndarray:
     >>> round(float(scaling_factor(1.0, [1.0], 1e12) * 1e12), 6)
     1.0
     """
-    lam = _check_eigs(eigs)
-    n = _check_n(n)
-    k = solve_kappa(s, lam, n)
-    return k**2 / (n - df2(k, lam))
+    return _terms(s, _check_eigs(eigs), _check_n(n))[1]
 
 
 def anisotropy(s, eigs, n) -> np.ndarray:
@@ -88,10 +93,7 @@ def anisotropy(s, eigs, n) -> np.ndarray:
     >>> anisotropy(0.0, [1.0, 4.0], 1e12).round(4)
     array([1.  , 0.25])
     """
-    lam = _check_eigs(eigs)
-    k = solve_kappa(s, lam, n)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(lam > 0, lam / (lam + k) ** 2, 0.0)
+    return _terms(s, _check_eigs(eigs), _check_n(n))[0]
 
 
 def quadratic_form(u, s, eigs, n) -> np.ndarray:
@@ -150,13 +152,12 @@ def denoiser_variance(s, eigs, n, v, x, mean: str = "known", cross_term: bool = 
         raise ValueError(f"v must be one direction of shape ({lam.size},); got {v.shape}")
     x = _vectors(x, lam.size, "x")
     s, n, extra = _mean_bookkeeping(s, n, mean)
-    a = anisotropy(s, lam, n)                                       # s.shape + (d,)
-    qv = a @ v**2                                                   # s.shape
+    a, scale = _terms(s, lam, n)                                    # s.shape + (d,), s.shape
     qx = _batch(a, x**2) + extra                                    # s.shape + batch
-    out = _expand(qv, x) * qx
+    out = _expand(a @ v**2, x) * qx
     if cross_term:
         out = out + _batch(a, v * np.atleast_2d(x)).reshape(qx.shape) ** 2
-    return _expand(scaling_factor(s, lam, n), x) * out
+    return _expand(scale, x) * out
 
 
 def _batch(weights: np.ndarray, u2: np.ndarray) -> np.ndarray:
@@ -207,11 +208,11 @@ def pixel_variance(s, eigs, n, basis, x, mean: str = "known", cross_term: bool =
     if x.ndim != 1:
         raise ValueError(f"x must be one input of shape ({lam.size},); got {x.shape}")
     s, n, extra = _mean_bookkeeping(s, n, mean)
-    a = anisotropy(s, lam, n)                                        # s.shape + (d,)
+    a, scale = _terms(s, lam, n)                                     # s.shape + (d,), s.shape
     out = (a @ (V**2).T) * (a @ x**2 + extra)[..., None]             # s.shape + (p,)
     if cross_term:
         out = out + ((a * x) @ V.T) ** 2
-    return scaling_factor(s, lam, n)[..., None] * out
+    return scale[..., None] * out
 
 
 def denoiser_covariance(a, b, eigs, n, v, x, cross_term: bool = True) -> np.ndarray:
@@ -253,8 +254,8 @@ def cross_split_distance(s, eigs, n, x, mean: str = "known", cross_term: bool = 
     s = _check_s(s)
     x = _vectors(x, lam.size, "x")
     s, n, extra = _mean_bookkeeping(s, n, mean)
-    a = anisotropy(s, lam, n)
+    a, scale = _terms(s, lam, n)
     out = _expand(a.sum(-1), x) * (_batch(a, x**2) + extra)
     if cross_term:
         out = out + _batch(a**2, x**2)
-    return 2 * _expand(scaling_factor(s, lam, n), x) * out
+    return 2 * _expand(scale, x) * out
