@@ -14,12 +14,19 @@ from rmtdiff.montecarlo import gain_diagonal, gaussian_splits, mc_mean
 
 def reference_kappa(s: float, lam: np.ndarray, n: float) -> float:
     """Brent's method on g(kappa) - s over a bracket that holds exactly the wanted root:
-    [s, hi] for s > 0 (g(s) <= s <= g(hi)); for s = 0 and d_+ > n, [lo, hi] with g(lo) < 0."""
+    [s, hi] for s > 0 (g(s) <= s <= g(hi)); for s = 0 and d_+ > n, [lo, hi] with g(lo) < 0.
+    An independent, per-point implementation of the same cancellation-free sum as the solver."""
     lp = lam[lam > 0]
     dp = lp.size
     if s == 0 and dp <= n:
         return 0.0
-    f = lambda k: k * ((n - dp) + (k / (lp + k)).sum()) / n - s
+
+
+    def f(k):   # g(k) - s, with terms near 1 written as 1 - lambda/(lambda + k) and the 1s counted
+        small = lp < k
+        return k * ((n - dp + small.sum()) - (lp[small] / (lp[small] + k)).sum()
+                    + (k / (lp[~small] + k)).sum()) / n - s
+
     hi = 2 * (s + lp.sum() / n)
     while f(hi) <= 0:
         hi *= 2
@@ -140,6 +147,16 @@ def test_property_root_and_bounds(eigs, n, s):
     assert k >= s
     ref = reference_kappa(s, lam, n)
     assert k == pytest.approx(ref, rel=1e-10, abs=1e-300)
+
+
+@pytest.mark.parametrize("eigs,exact", [
+    # found by Hypothesis: a near-double root with one tiny eigenvalue; exact values from the
+    # quadratic 4k^2 + 3ek - e = 0 and from mpmath (50 digits)
+    ([1.0, 1.0, 1.0, 1.0, 1.8486028781812312e-24], 6.798166808370954e-13),
+    ([1.0, 1.0, 102.0, 0.0625, 1.8486028781812312e-24], 3.2038141869139756e-13),
+])
+def test_tiny_eigenvalue_near_double_root(eigs, exact):
+    assert float(solve_kappa(0.0, eigs, 4.0)) == pytest.approx(exact, rel=1e-12)
 
 
 def test_convergence_failure_is_raised_with_inputs(monkeypatch):

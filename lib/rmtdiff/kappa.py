@@ -30,7 +30,9 @@ then polish every point with Newton on the full spectrum. Each full pass compute
 promised :math:`10^{-10}`). :math:`g` and :math:`g'` are written as
 :math:`g = \frac{\kappa}{n}\big[(n-d_+) + \sum_k q_k\big]`,
 :math:`g' = \frac1n\big[(n - d_+) + \sum_k q_k(2-q_k)\big]` with
-:math:`q_k = \kappa/(\lambda_k+\kappa)`, which has no cancellation when :math:`d_+ \le n`.
+:math:`q_k = \kappa/(\lambda_k+\kappa)`, and terms with :math:`\lambda_k<\kappa` enter :math:`g` as
+:math:`1 - r_k` with the 1 counted exactly (:math:`r_k = \lambda_k/(\lambda_k+\kappa)`): the only
+cancellation left is the one inherent at the root.
 """
 
 from __future__ import annotations
@@ -113,25 +115,51 @@ def _compress(lam_pos: np.ndarray, bins: int):
 
 def _g(kappa: np.ndarray, lam: np.ndarray, n: float, d_plus: float,
        w: np.ndarray | None = None, second: bool = False):
-    """g(kappa) and g'(kappa) of eq. (kappa-equation) (and g''(kappa) if ``second``), from sums
-    over the spectrum of q = kappa/(lam+kappa), optionally weighted by ``w``. The full-spectrum
-    pass works in blocks of CHUNK points with preallocated buffers, so it stays in cache."""
+    """g(kappa) and g'(kappa) of eq. (kappa-equation) (and g''(kappa) if ``second``), for
+    ``lam`` sorted ascending with optional weights ``w``.
+
+    With q = kappa/(lam+kappa) and r = lam/(lam+kappa) = 1 - q (each to full relative precision)
+    and m = #{lam < kappa}, the sums are taken as
+
+        g  = kappa/n [(n - d_+ + m) - sum_{lam < kappa} r   + sum_{lam >= kappa} q]
+        g' =     1/n [(n - d_+ + m) - sum_{lam < kappa} r^2 + sum_{lam >= kappa} q(2 - q)]
+
+    so that no term close to 1 enters a floating-point sum (the integer part is added first):
+    tiny eigenvalues cannot drown the residual in rounding. g'' = 2/n sum r^2/(lam + kappa).
+    Points are sorted and processed in blocks of CHUNK, so that within a block the split
+    lam < kappa moves over a narrow band of columns and the block's arrays stay in cache."""
     w = np.ones_like(lam) if w is None else w
-    sq, sq2, sh = (np.empty(kappa.size) for _ in range(3))
-    buf = np.empty((min(CHUNK, kappa.size), lam.size))
-    for i in range(0, kappa.size, CHUNK):
-        k = kappa[i:i + CHUNK, None]
-        q = buf[:k.shape[0]]
-        np.add(lam, k, out=q)
-        np.divide(k, q, out=q)                      # q = kappa / (lam + kappa)
-        sq[i:i + CHUNK] = q @ w
-        if second:                                  # (1-q)^2 / (lam + kappa) = (1-q)^3 / lam
-            sh[i:i + CHUNK] = ((1.0 - q) ** 3 / lam) @ w
-        np.multiply(q, q, out=q)
-        sq2[i:i + CHUNK] = q @ w
-    g = kappa / n * ((n - d_plus) + sq)
-    g1 = ((n - d_plus) + 2.0 * sq - sq2) / n
-    return (g, g1, 2.0 * sh / n) if second else (g, g1)
+    cum_w = np.r_[0.0, np.cumsum(w)]
+    order = np.argsort(kappa)
+    ks = kappa[order]
+    s1, s2, sh, below = (np.zeros(kappa.size) for _ in range(4))
+    buf = np.empty((min(CHUNK, ks.size), lam.size))
+    for i in range(0, ks.size, CHUNK):
+        k = ks[i:i + CHUNK, None]
+        inv = buf[:k.shape[0]]
+        np.add(lam, k, out=inv)
+        np.divide(1.0, inv, out=inv)
+        j = np.searchsorted(lam, k[:, 0])               # m for every point of the block
+        lo, hi = j.min(), j.max()
+        r = lam[:hi] * inv[:, :hi]                       # r on every column that may be small
+        q = k * inv[:, lo:]                              # q on every column that may be big
+        mid = np.arange(lo, hi)[None, :] < j[:, None]    # band lo..hi-1: small where True
+        t1 = np.where(mid, -r[:, lo:], q[:, :hi - lo])
+        t2 = np.where(mid, -r[:, lo:] ** 2, q[:, :hi - lo] * (2.0 - q[:, :hi - lo]))
+        qb, rs = q[:, hi - lo:], r[:, :lo]
+        block = slice(i, i + CHUNK)
+        below[block] = cum_w[j]
+        s1[block] = qb @ w[hi:] - rs @ w[:lo] + t1 @ w[lo:hi]
+        s2[block] = 2.0 * (qb @ w[hi:]) - np.einsum("ij,ij,j->i", qb, qb, w[hi:]) \
+            - np.einsum("ij,ij,j->i", rs, rs, w[:lo]) + t2 @ w[lo:hi]
+        if second:
+            sh[block] = np.einsum("ij,ij,ij,j->i", lam * inv, lam * inv, inv, w)
+    unsort = np.empty_like(order)
+    unsort[order] = np.arange(order.size)
+    base = (n - d_plus) + below[unsort]                  # exact integer part first
+    g = kappa / n * (base + s1[unsort])
+    g1 = (base + s2[unsort]) / n
+    return (g, g1, 2.0 * sh[unsort] / n) if second else (g, g1)
 
 
 def _kappa0_compressed(lam_c, w_c, n, d_plus) -> float:
