@@ -195,5 +195,11 @@ def test_pixel_variance_equals_rotated_denoiser_variance():
         got = pixel_variance(np.array([0.1, 1.0]), lam, 30, U, x, mean=mean)
         want = np.stack([denoiser_variance(np.array([0.1, 1.0]), lam, 30, U[p], x, mean=mean) for p in range(5)], -1)
         np.testing.assert_allclose(got, want, rtol=1e-12)
-    with pytest.raises(ValueError, match="x must be one input"):
-        pixel_variance(0.1, lam, 30, U, np.ones((2, 5)))
+    xs = rng.standard_normal((3, 5))
+    batch = pixel_variance(np.array([0.1, 1.0]), lam, 30, U, xs)          # (S, m, p)
+    assert batch.shape == (2, 3, 5)
+    for m in range(3):
+        np.testing.assert_allclose(batch[:, m], pixel_variance(np.array([0.1, 1.0]), lam, 30, U, xs[m]),
+                                   rtol=1e-12)
+    with pytest.raises(ValueError, match="x must be a 1 or 2-D"):
+        pixel_variance(0.1, lam, 30, U, np.ones((2, 2, 5)))

@@ -6,7 +6,7 @@ import pytest
 
 from rmtdiff.linear_diffusion import sampling_map
 from rmtdiff.montecarlo import gaussian_splits
-from rmtdiff.trajectories import (graded_nodes, map_nodes, sampling_map_gain,
+from rmtdiff.trajectories import (graded_nodes, map_nodes, sampling_map_gain, sampling_map_mode_variance,
                                   sampling_map_total_variance, sampling_map_variance)
 
 CASES = [(0.0, np.inf), (0.0, 80.0), (0.5, 80.0), (1.0, 10.0)]
@@ -72,8 +72,12 @@ def test_variance_shapes_and_consistency():
     rng = np.random.default_rng(0)
     z = rng.standard_normal((5, 20))
     e = np.eye(20)
-    per_mode = sum(sampling_map_variance(lam, 15, e[k], z, 0.3, 10.0) for k in range(20))
-    np.testing.assert_allclose(sampling_map_total_variance(lam, 15, z, 0.3, 10.0), per_mode, rtol=1e-10)
+    per_mode = np.stack([sampling_map_variance(lam, 15, e[k], z, 0.3, 10.0) for k in range(20)], -1)
+    np.testing.assert_allclose(sampling_map_mode_variance(lam, 15, z, 0.3, 10.0), per_mode, rtol=1e-10)
+    np.testing.assert_allclose(sampling_map_total_variance(lam, 15, z, 0.3, 10.0), per_mode.sum(-1), rtol=1e-10)
+    # seed average: z_k^2 -> 1, the mean over many seeds of the per-seed law
+    np.testing.assert_allclose(sampling_map_mode_variance(lam, 15, np.ones(20), 0.3, 10.0),
+                               sampling_map_mode_variance(lam, 15, np.eye(20), 0.3, 10.0).sum(0), rtol=1e-10)
     v = rng.standard_normal(20)
     assert sampling_map_variance(lam, 15, v, z[0]).shape == ()
     # general v path equals the basis path for a basis vector written densely

@@ -25,7 +25,8 @@ from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenk
 from ._progress import progress
 from .fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
                            pixel_variance, quadratic_form, scaling_factor)
-from .trajectories import sampling_map_gain, sampling_map_total_variance, sampling_map_variance
+from .trajectories import (sampling_map_gain, sampling_map_mode_variance, sampling_map_total_variance,
+                           sampling_map_variance)
 from .edm import heun_sample, karras_sigmas, seed_noise
 from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
 from .metrics import nearest_neighbours, pixel_mse
@@ -41,7 +42,7 @@ __all__ = [
     "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
     "progress", "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance",
     "pixel_variance", "quadratic_form", "scaling_factor",
-    "sampling_map_gain", "sampling_map_total_variance", "sampling_map_variance",
+    "sampling_map_gain", "sampling_map_mode_variance", "sampling_map_total_variance", "sampling_map_variance",
     "heun_sample", "karras_sigmas", "seed_noise",
     "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
     "nearest_neighbours", "pixel_mse",

@@ -192,12 +192,12 @@ def pixel_variance(s, eigs, n, basis, x, mean: str = "known", cross_term: bool =
     basis : array_like, shape (p, d)
         Row :math:`p` holds the population-eigenbasis coordinates of output direction :math:`p`; for
         pixels this is the population eigenvector matrix :math:`U` itself (``U[p, k]``).
-    x : array_like, shape (d,)
-        One input, population eigenbasis.
+    x : array_like, shape (d,) or (m, d)
+        Input(s), population eigenbasis.
 
     Returns
     -------
-    ndarray, shape ``s.shape + (p,)``
+    ndarray, shape ``s.shape + x.shape[:-1] + (p,)``
     """
     lam = _check_eigs(eigs)
     n = _check_n(n)
@@ -205,14 +205,14 @@ def pixel_variance(s, eigs, n, basis, x, mean: str = "known", cross_term: bool =
     V = as_array(basis, "basis", ndim=2)
     check_last_dim(V, lam.size, "basis", "the number of population eigenvalues")
     x = _vectors(x, lam.size, "x")
-    if x.ndim != 1:
-        raise ValueError(f"x must be one input of shape ({lam.size},); got {x.shape}")
     s, n, extra = _mean_bookkeeping(s, n, mean)
     a, scale = _terms(s, lam, n)                                     # s.shape + (d,), s.shape
-    out = (a @ (V**2).T) * (a @ x**2 + extra)[..., None]             # s.shape + (p,)
+    batch = (slice(None),) * s.ndim + (None,) * (x.ndim - 1)         # insert the batch axis
+    qx = _batch(a, x**2) + extra                                     # s.shape + batch
+    out = (a @ (V**2).T)[batch] * qx[..., None]                      # s.shape + batch + (p,)
     if cross_term:
-        out = out + ((a * x) @ V.T) ** 2
-    return scale[..., None] * out
+        out = out + ((a[batch] * x) @ V.T) ** 2
+    return scale[batch][..., None] * out
 
 
 def denoiser_covariance(a, b, eigs, n, v, x, cross_term: bool = True) -> np.ndarray:
