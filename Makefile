@@ -12,16 +12,16 @@ NAME   ?=
 PARAMS ?= {}
 PYTEST_ARGS ?=
 
-.PHONY: setup venv data book test unit chapter clean help
+.PHONY: setup venv data browser book test unit chapter clean help
 
 help:
-	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST (apt-get)"
+	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST and Chromium (apt-get)"
 	@echo "make book     execute every chapter at scale=book and build the HTML book"
 	@echo "make test     unit tests, chapters at scale=ci, built book checked"
 	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}']"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
 
-setup: venv data
+setup: venv data browser
 
 venv: $(STAMP) $(MATHJAX)
 
@@ -44,6 +44,16 @@ data:
 	  apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
 	  { apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null; }; \
 	else echo "note: Fashion-MNIST missing; run 'sudo apt-get install dataset-fashion-mnist' or set RMTDIFF_DATA"; fi
+
+# Headless Chromium for the browser check of the built book (tools/browser.py); without it that
+# check is skipped with a message.
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && \
+	    apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null; }; \
+	else echo "note: Chromium missing; the browser check of the book will be skipped (apt-get install chromium)"; fi
 
 book: setup
 	$(PY) tools/book.py all --scale $(SCALE)

@@ -12,6 +12,12 @@ Layout under _build/ (all derived, safe to delete):
     _build/executed/<scale>/<chapter>.json    its record: cache key, parameters, seconds, versions
     _build/stage/<scale>/                     book sources with executed .ipynb in place of .md
     _build/site/<scale>/_build/html/          the built book
+    _build/screenshots/<scale>/               every page at 1400 px and 400 px (browser check)
+
+Staging prepares each executed notebook for readers: the parameters cell shows the values the
+run used (papermill's separate injected cell is dropped), stderr output (progress bars) is removed,
+and a box under the title offers the notebook and its source for download with the command that
+reruns the chapter.
 
 A chapter is re-executed when its cache key changes; the key hashes the chapter source, every
 file of the rmtdiff package, the parameters and the package versions, so an executed notebook is
@@ -27,18 +33,20 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
+import browser  # tools/browser.py: the book in headless Chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 LIB = ROOT / "lib" / "rmtdiff"
 MATHJAX_DEFAULT = ROOT / ".venv" / "mathjax" / "node_modules" / "mathjax" / "es5" / "tex-svg.js"
 STAGE_FILES = ("_config.yml", "_toc.yml", "references.bib")
+ASSETS = ROOT / "book" / "_assets"          # the book's own CSS and JS, staged to _assets/
 VERSIONED = ("numpy", "scipy", "matplotlib", "torch", "papermill", "jupyter-book")
 
 
@@ -138,7 +146,8 @@ def execute(scale: str, only: list[str] | None, extra: dict, force: bool) -> Non
         (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
         tmp.replace(nb_path)
         record = {"key": key, "chapter": chapter, "parameters": params, "seconds": round(seconds, 1),
-                  "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "versions": versions()}
+                  "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": commit(),
+                  "versions": versions()}
         tmp_rec = record_path.with_suffix(".json.tmp")
         tmp_rec.write_text(json.dumps(record, indent=1))
         tmp_rec.replace(record_path)
@@ -157,25 +166,95 @@ def copy_if_changed(src: Path | bytes, dst: Path) -> None:
     tmp.replace(dst)
 
 
+def commit() -> str:
+    """The git commit of the working tree, with "+changes" when it has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "lib", "book", "tools"],
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head[:12] + ("+changes" if dirty else "")
+
+
+def data_checksums() -> list[tuple[str, str]]:
+    """(file, first 16 hex digits of its SHA-256) for every data file the chapters read."""
+    from rmtdiff import data
+
+    return [(str(f), hashlib.sha256(f.read_bytes()).hexdigest()[:16])
+            for f in data.fashion_mnist_files()]
+
+
 def status_page(scale: str) -> bytes:
     rows = []
     for chapter in chapters():
         rec_path = BUILD / "executed" / scale / f"{Path(chapter).name}.json"
         rec = json.loads(rec_path.read_text())
-        extra = {k: v for k, v in rec["parameters"].items() if k != "scale"}
-        rows.append(f"| {Path(chapter).name} | {rec['parameters']['scale']} | "
-                    f"{json.dumps(extra) if extra else ''} | {rec['seconds']} | {rec['finished']} |")
-    vers = versions()
+        rows.append(f"| {{doc}}`{Path(chapter).name}` | `{json.dumps(rec['parameters'])}` | "
+                    f"{rec['seconds']} | {rec['finished']} | `{rec.get('commit', 'unknown')}` |")
+    vers = {"rmtdiff": metadata.version("rmtdiff"), **versions()}
+    sums = data_checksums()
     lines = [
         "# Execution status", "",
         f"Every chapter of this build was executed by papermill at `scale={scale}` "
-        f"on {platform.system()} {platform.machine()} with {os.cpu_count()} CPU cores.", "",
-        "| chapter | scale | other parameters | run time (s) | finished |", "|---|---|---|---|---|",
+        f"on {platform.system()} {platform.machine()} with {os.cpu_count()} CPU cores; the HTML "
+        f"was built from commit `{commit()}`. A chapter's commit is the one it was executed at: "
+        "an executed chapter is reused while its source, the `rmtdiff` package, its parameters "
+        "and the package versions are unchanged.", "",
+        "| chapter | parameters | run time (s) | finished | commit |", "|---|---|---|---|---|",
         *rows, "",
         "Package versions:", "",
         "| package | version |", "|---|---|", *[f"| {k} | {v} |" for k, v in vers.items()], "",
+        "Data (SHA-256, first 16 hex digits):", "",
+        "| file | checksum |", "|---|---|", *[f"| `{f}` | `{h}` |" for f, h in sums], "",
     ]
     return "\n".join(lines).encode()
+
+
+def _literal(value) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def reader_notebook(executed: Path, chapter: str, record: dict) -> bytes:
+    """The executed notebook as readers get it (see the module docstring)."""
+    nb = json.loads(executed.read_text())
+    params = record["parameters"]
+    cells = []
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            continue
+        if "parameters" in tags:
+            lines = []
+            for line in "".join(cell["source"]).splitlines():
+                m = re.match(r"^(\w+) = (.*?)(\s+#.*)?$", line)
+                if m and m.group(1) in params:
+                    line = f"{m.group(1)} = {_literal(params[m.group(1)])}{m.group(3) or ''}"
+                lines.append(line)
+            cell["source"] = "\n".join(lines)
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [o for o in cell["outputs"] if o.get("name") != "stderr"]
+        cells.append(cell)
+    name = Path(chapter).name
+    extra = {k: v for k, v in params.items() if k != "scale"}
+    command = f"make chapter NAME={name} SCALE={params['scale']}"
+    if extra:
+        command += f" PARAMS='{json.dumps(extra)}'"
+    box = "\n".join([
+        ":::{admonition} Rerun this chapter",
+        ":class: tip rerun",
+        f"This page was executed at `scale={params['scale']}` in {record['seconds']:.0f} s "
+        "(see {doc}`status`). Download the "
+        f"{{download}}`executed notebook <{name}.ipynb>` or its "
+        f"{{download}}`source <_sources_md/{name}.md>` (a jupytext MyST notebook), or rerun it "
+        "from a clone of the repository with the same parameters:",
+        "", "```bash", command, "```", ":::"])
+    first_md = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown")
+    cells.insert(first_md + 1, {"cell_type": "markdown", "id": "rerun-box", "metadata": {},
+                                "source": box})
+    nb["cells"] = cells
+    return json.dumps(nb, indent=1).encode()
 
 
 def stage(scale: str) -> Path:
@@ -190,11 +269,13 @@ def stage(scale: str) -> Path:
             if not executed.exists() or not record.exists():
                 fail(f"{page} has not been executed at scale={scale}; run "
                      f"`python tools/book.py execute --scale {scale}` first")
-            params = json.loads(record.read_text())["parameters"]
-            if json.loads(record.read_text())["key"] != cache_key(page, params):
+            rec = json.loads(record.read_text())
+            if rec["key"] != cache_key(page, rec["parameters"]):
                 fail(f"{executed.relative_to(ROOT)} is stale (its chapter, rmtdiff or the packages "
                      f"changed since it ran); run `python tools/book.py execute --scale {scale}`")
-            copy_if_changed(executed, dest / f"{page}.ipynb")
+            copy_if_changed(reader_notebook(executed, page, rec), dest / f"{page}.ipynb")
+            copy_if_changed(ROOT / f"{page}.md",
+                            dest / Path(page).parent / "_sources_md" / f"{Path(page).name}.md")
         elif Path(page).name == "status":
             copy_if_changed(status_page(scale), dest / f"{page}.md")
         else:
@@ -204,6 +285,9 @@ def stage(scale: str) -> Path:
         fail(f"local MathJax not found at {mathjax}; run `make setup` (npm install of mathjax@3) "
              "or set RMTDIFF_MATHJAX to a copy of es5/tex-svg.js")
     copy_if_changed(mathjax, dest / "_mathjax" / "mathjax" / "tex-svg.js")
+    for asset in sorted(ASSETS.iterdir()):
+        copy_if_changed(asset, dest / "_assets" / asset.name)
+    copy_if_changed(ROOT / "LICENSE", dest / "_extra" / "LICENSE.txt")
     return dest
 
 
@@ -288,23 +372,15 @@ def check(scale: str) -> None:
                     errors.append(f"{chapter}: cell {i} raised {out.get('ename')}")
                 elif out.get("name") == "stderr" and re.search(r"\w*Warning\b", text):
                     errors.append(f"{chapter}: cell {i} printed a warning: {text.strip()[:300]}")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium and notebook_pages:
-        page = root / f"{notebook_pages[0]}.html"
-        dom = subprocess.run([chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-                              "--disable-background-networking", "--disable-component-update",
-                              "--no-first-run", "--virtual-time-budget=20000", "--dump-dom",
-                              page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-        n = dom.count("<mjx-container")
-        print(f"chromium: {n} typeset formulas in {page.name}")
-        if n == 0:
-            errors.append(f"{notebook_pages[0]}: MathJax typeset no formula in headless Chromium")
-    else:
-        print("chromium not found: skipped the typesetting check (static checks still ran)")
+    browser_problems = browser.check_pages(root, toc_files(), BUILD / "screenshots" / scale)
+    if browser_problems is not None:
+        errors += browser_problems
+        print(f"Screenshots of every page: {(BUILD / 'screenshots' / scale).relative_to(ROOT)}/")
     if errors:
         fail("the built book failed its checks:\n  " + "\n  ".join(errors))
     print(f"Checked {len(toc_files())} pages of {root}: all present, figures on disk, "
-          "no error output, local MathJax.")
+          "no error output, local MathJax" + (", and in headless Chromium at 1400 and 400 px."
+                                             if browser_problems is not None else "."))
 
 
 def main() -> None:

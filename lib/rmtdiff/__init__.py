@@ -17,7 +17,7 @@ Modules (one concept each):
 * :mod:`rmtdiff.plotting` -- every figure helper.
 """
 
-from .config import SCALES, default_device, preset, to_json
+from .config import SCALES, default_device, describe, preset, to_json
 from .consistency import LinearConsistency, linear_consistency
 from .data import ImageDataset, disjoint_splits, load_dataset, load_digits, load_fashion_mnist, read_idx
 from .kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
@@ -35,7 +35,7 @@ from .spectra import Gaussian, fit_gaussian
 __version__ = "0.1.0"
 
 __all__ = [
-    "SCALES", "default_device", "preset", "to_json",
+    "SCALES", "default_device", "describe", "preset", "to_json",
     "LinearConsistency", "linear_consistency",
     "ImageDataset", "disjoint_splits", "load_dataset", "load_digits", "load_fashion_mnist", "read_idx",
     "KappaConvergenceError", "denoiser_gain", "df1", "df2", "dkappa_ds", "kappa_isotropic", "solve_kappa",

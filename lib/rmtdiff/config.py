@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import textwrap
 from dataclasses import dataclass
 
 SCALES = ("ci", "book", "paper")
@@ -139,6 +140,17 @@ def preset(chapter: str, scale: str, **overrides):
 def to_json(cfg, indent: int | None = None) -> str:
     """The resolved configuration as JSON (tuples become lists), on one line by default."""
     return json.dumps({"type": type(cfg).__name__, **dataclasses.asdict(cfg)}, indent=indent)
+
+
+def describe(cfg, width: int = 88) -> str:
+    """The resolved configuration as ``Name(field=value, ...)`` wrapped at ``width`` characters,
+    for printing in a chapter (the book's code boxes hold about 90 characters).
+
+    >>> print(describe(preset("same_seed", "ci"), width=60).splitlines()[0])
+    SameSeedConfig(dataset='fashion-mnist', n_values=(30, 300,
+    """
+    return textwrap.fill(repr(cfg), width=width, subsequent_indent="    ",
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def default_device() -> str:

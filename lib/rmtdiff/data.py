@@ -142,6 +142,16 @@ def fashion_mnist_folders(root: str | os.PathLike | None = None) -> list[Path]:
     return out + [REPO_DATA / "fashion-mnist", DEBIAN_FASHION_MNIST]
 
 
+def fashion_mnist_files(root: str | os.PathLike | None = None) -> list[Path]:
+    """The four Fashion-MNIST IDX files :func:`load_fashion_mnist` reads (train images, train
+    labels, test images, test labels), from the first folder that has them all; ``[]`` if none."""
+    for folder in fashion_mnist_folders(root):
+        files = [_find(folder, stem) for pair in FASHION_MNIST_FILES.values() for stem in pair]
+        if all(files):
+            return files
+    return []
+
+
 def load_fashion_mnist(root: str | os.PathLike | None = None, part: str = "all") -> ImageDataset:
     """Fashion-MNIST (Xiao et al. 2017): 28x28 grey images of clothes, 10 classes.
 

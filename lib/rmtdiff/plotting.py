@@ -2,6 +2,11 @@
 
 Every helper takes data already computed elsewhere in :mod:`rmtdiff`, labels its axes and returns
 the matplotlib ``Figure`` (or draws on a given ``Axes``) so that chapters stay short.
+
+Figures are designed for the width they are shown at. The book's text column is 784 px wide in a
+1400 px browser window; at ``DPI`` = 100 a figure of ``COLUMN_WIDTH`` inches fills it at its natural
+size, so a 10-pt label is 14 px high on screen. No text in a figure is smaller than ``MIN_FONT``
+points. The browser test of the book fails on a figure shown below 75% of its natural width.
 """
 
 from __future__ import annotations
@@ -13,21 +18,58 @@ import numpy as np
 
 SPLIT_COLOURS = ("#1f77b4", "#d62728")   # split 1, split 2
 REFERENCE_COLOUR = "0.35"
+DPI = 100                 # pixels per inch of every figure
+COLUMN_WIDTH = 7.6        # inches: 760 px, the book's 784 px text column less a margin
+PANEL_WIDTH = 5.6         # inches: a single-panel figure
+MIN_FONT = 9              # points: the smallest text in any figure
 
 
 def use_book_style() -> None:
-    """Set the book's matplotlib defaults (sizes, grid, colours, resolution)."""
+    """Set the book's matplotlib defaults (sizes, fonts, grid, colours, resolution)."""
     plt.rcParams.update({
-        "figure.dpi": 110, "savefig.dpi": 110, "figure.figsize": (6.4, 4.0),
+        "figure.dpi": DPI, "savefig.dpi": DPI, "figure.figsize": (PANEL_WIDTH, 3.6),
+        "figure.constrained_layout.use": True,
         "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
-        "axes.spines.right": False, "font.size": 10, "legend.fontsize": 9,
-        "legend.frameon": False, "image.cmap": "gray",
+        "axes.spines.right": False, "font.size": 11, "axes.titlesize": 11,
+        "axes.labelsize": 11, "xtick.labelsize": 10, "ytick.labelsize": 10,
+        "legend.fontsize": 10, "legend.frameon": False, "image.cmap": "gray",
+        "lines.linewidth": 1.8,
     })
 
 
+def subplots(nrows: int = 1, ncols: int = 1, height: float = 3.4, width: float | None = None,
+             **kwargs):
+    """``plt.subplots`` sized for the book's column: ``width`` defaults to the full column for
+    several panels side by side and to ``PANEL_WIDTH`` for one panel (inches)."""
+    if width is None:
+        width = COLUMN_WIDTH if ncols > 1 else PANEL_WIDTH
+    if width > COLUMN_WIDTH:
+        raise ValueError(f"width must be at most COLUMN_WIDTH = {COLUMN_WIDTH} in; got {width}")
+    return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
+
+
+def plain_log_labels(ax, axis: str = "y") -> None:
+    """Label a narrow log axis with plain numbers (0.5, 2, 30) instead of matplotlib's
+    "1.9x10^0" minor-tick labels, which overlap. Call it after plotting: it reads the axis range.
+    Ticks sit at 1-9 times powers of ten for a range under 0.7 decades, at 1, 2 and 5 times for
+    up to 2 decades; a wider axis keeps matplotlib's powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    span = np.log10(hi / lo)
+    if span > 2:
+        return
+    subs = tuple(range(1, 10)) if span < 0.7 else (1.0, 2.0, 5.0)
+    target.set_major_locator(LogLocator(base=10, subs=subs))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    target.set_minor_formatter(NullFormatter())
+
+
 def image_grid(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
-               title: str | None = None, cell: float = 1.25, vrange=(-1.0, 1.0)):
+               title: str | None = None, cell: float = 1.1, vrange=(-1.0, 1.0)):
     """Show ``images`` of shape ``(rows, cols, H, W)`` as a labelled grid (grey, fixed range).
+    Cells are ``cell`` inches, or smaller so that the grid fits the book's column.
 
     Returns
     -------
@@ -40,8 +82,10 @@ def image_grid(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequen
     if len(row_labels) != rows or len(col_labels) != cols:
         raise ValueError(f"need {rows} row labels and {cols} column labels; got "
                          f"{len(row_labels)} and {len(col_labels)}")
-    fig, axes = plt.subplots(rows, cols, figsize=(cell * cols + 0.8, cell * rows + 0.6),
-                             squeeze=False)
+    cell = min(cell, (COLUMN_WIDTH - 0.7) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cell * cols + 0.7, cell * rows + 0.7),
+                             squeeze=False, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     for i in range(rows):
         for j in range(cols):
             ax = axes[i, j]
@@ -50,12 +94,11 @@ def image_grid(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequen
             for side in ax.spines.values():
                 side.set_visible(False)
             if i == 0:
-                ax.set_title(col_labels[j], fontsize=8)
+                ax.set_title(col_labels[j], fontsize=MIN_FONT)
             if j == 0:
-                ax.set_ylabel(row_labels[i], fontsize=8)
+                ax.set_ylabel(row_labels[i], fontsize=MIN_FONT)
     if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=11)
     return fig
 
 
