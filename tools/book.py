@@ -315,10 +315,12 @@ def build(scale: str) -> None:
 class _Tags(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
-        self.imgs, self.scripts, self.classes = [], [], []
+        self.imgs, self.scripts, self.classes, self.links = [], [], [], []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
         if tag == "img" and a.get("src"):
             self.imgs.append(a["src"])
         if tag == "script" and a.get("src"):
@@ -358,7 +360,16 @@ def check(scale: str) -> None:
         bad = {"traceback", "output_error"} & {c.lower() for c in tags.classes}
         if bad or "Traceback (most recent call last)" in text:
             errors.append(f"{page}: error output in the page ({sorted(bad) or 'Traceback'})")
+        if "../LICENSE.txt" not in tags.links or not (root / "LICENSE.txt").is_file():
+            errors.append(f"{page}: no licence link in the footer, or LICENSE.txt missing")
+        if any("genindex" in link for link in tags.links):
+            errors.append(f"{page}: links to the (empty) general index")
         if page in notebook_pages:
+            downloads = [link for link in tags.links if "_downloads/" in link]
+            for suffix in (".ipynb", ".md"):
+                found = [d for d in downloads if d.endswith(suffix)]
+                if not found or not all((path.parent / d).is_file() for d in found):
+                    errors.append(f"{page}: no downloadable {suffix} file")
             if not tags.imgs:
                 errors.append(f"{page}: a chapter without figures")
             if not has_math:
