@@ -13,6 +13,10 @@ Modules (one concept each):
 * :mod:`rmtdiff.edm` -- the EDM schedule, seeded noise and the Heun sampler;
 * :mod:`rmtdiff.metrics` -- per-pixel MSE and nearest neighbours;
 * :mod:`rmtdiff.consistency` -- the same-seed experiment on disjoint splits;
+* :mod:`rmtdiff.networks` -- the UNet and the DiT (presets from 2 CPU cores to the paper's);
+* :mod:`rmtdiff.training` -- EDM preconditioning, loss and training with exact resume;
+* :mod:`rmtdiff.runs` -- content-addressed training runs (train once, find again by key);
+* :mod:`rmtdiff.network_consistency` -- the networks' same-seed experiment and its linear twin;
 * :mod:`rmtdiff.config` -- chapter configurations at the ``ci``/``book``/``paper`` scales;
 * :mod:`rmtdiff.plotting` -- every figure helper.
 """
@@ -29,7 +33,8 @@ from .trajectories import (sampling_map_gain, sampling_map_mode_variance, sampli
                            sampling_map_variance)
 from .edm import heun_sample, karras_sigmas, seed_noise
 from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
-from .metrics import nearest_neighbours, pixel_mse
+from .metrics import (band_mse, memorisation_fraction, mode_variance, nearest_neighbours,
+                      pixel_mse, two_nearest)
 from .spectra import Gaussian, fit_gaussian
 
 __version__ = "0.1.0"
@@ -45,6 +50,7 @@ __all__ = [
     "sampling_map_gain", "sampling_map_mode_variance", "sampling_map_total_variance", "sampling_map_variance",
     "heun_sample", "karras_sigmas", "seed_noise",
     "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
-    "nearest_neighbours", "pixel_mse",
+    "band_mse", "memorisation_fraction", "mode_variance", "nearest_neighbours", "pixel_mse",
+    "two_nearest",
     "Gaussian", "fit_gaussian",
 ]

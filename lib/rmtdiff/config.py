@@ -90,7 +90,41 @@ class TrajectoryConfig:
     seed: int = 0                                  # seed of every generator in the chapter
 
 
+@dataclass(frozen=True)
+class NetworkChapterConfig:
+    """Chapters on trained networks (``book/05_networks.md``, ``book/06_networks_theory.md``)."""
+
+    dataset: str = "fashion-mnist"                # training set; its test set is held out
+    image_size: int = 16                          # images area-averaged from 28x28 to this size
+    n_values: tuple[int, ...] = (30, 300, 3000)   # images per split (two disjoint splits each)
+    archs: tuple[str, ...] = ("unet", "dit")      # architectures (rmtdiff.networks)
+    net_size: str = "book"                        # network preset: "tiny", "book" or "paper"
+    steps: int = 1500                             # Adam steps per network
+    batch_size: int = 64                          # images per step
+    lr: float = 1e-3                              # constant Adam learning rate
+    ema_decay: float = 0.999                      # EMA of the weights (reported, not sampled)
+    checkpoint_every: int = 500                   # steps between checkpoints and loss records
+    n_seeds: int = 256                            # the seed bank 0..n_seeds-1
+    heun_steps: int = 35                          # Heun steps of the sampler (the paper's)
+    held_out: int = 1000                          # test images for held-out losses and distances
+    grid_seeds: int = 5                           # seeds shown in the image grids
+    band_edges: tuple[int, ...] = (0, 8, 32, 256)  # eigenbands: modes [e_j, e_{j+1})
+    run_dir: str = "../_build/runs"               # run store (relative to book/)
+    seed: int = 0                                 # training seed (initial weights and batches)
+
+
 PRESETS: dict[str, dict[str, object]] = {
+    "networks": {
+        "ci": NetworkChapterConfig(image_size=8, n_values=(30, 300), net_size="tiny", steps=150,
+                                   checkpoint_every=75, n_seeds=32, held_out=200, grid_seeds=3,
+                                   band_edges=(0, 4, 16, 64), run_dir="../_build/runs-ci"),
+        "book": NetworkChapterConfig(),
+        # the paper's recipe at 32 px; Fashion-MNIST's 60k training images allow n up to 30k
+        "paper": NetworkChapterConfig(image_size=32, n_values=(300, 1000, 3000, 10000, 30000),
+                                      net_size="paper", steps=50_000, batch_size=256, lr=1e-4,
+                                      checkpoint_every=2500, n_seeds=1000, held_out=10_000,
+                                      band_edges=(0, 16, 64, 256, 1024), run_dir="../_build/runs"),
+    },
     "trajectories": {
         "ci": TrajectoryConfig(d=100, n=50, n_seeds=8, mc_splits=150, band_edges=(0, 5, 20, 100),
                                band_n=(30, 300, 3000), band_splits=40, fm_seeds=40, fm_splits=16),

@@ -66,6 +66,17 @@ def plain_log_labels(ax, axis: str = "y") -> None:
     target.set_minor_formatter(NullFormatter())
 
 
+def n_ticks(ax, values, axis: str = "x") -> None:
+    """Put the ticks of a log axis exactly at ``values`` (e.g. the split sizes), labelled as
+    plain integers, with no minor labels."""
+    from matplotlib.ticker import NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    values = [float(v) for v in values]
+    (ax.set_xticks if axis == "x" else ax.set_yticks)(values, [f"{v:g}" for v in values])
+    target.set_minor_formatter(NullFormatter())
+
+
 def image_grid(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
                title: str | None = None, cell: float = 1.1, vrange=(-1.0, 1.0)):
     """Show ``images`` of shape ``(rows, cols, H, W)`` as a labelled grid (grey, fixed range).
