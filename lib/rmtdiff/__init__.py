@@ -3,6 +3,8 @@
 Modules (one concept each):
 
 * :mod:`rmtdiff.data` -- datasets without downloads, IDX loaders, disjoint splits;
+* :mod:`rmtdiff.datasets` -- any dataset by name or path (CIFAR, image folders and zips, arrays);
+* :mod:`rmtdiff.dataset_statistics` -- streaming mean and covariance, cached by content hash;
 * :mod:`rmtdiff.spectra` -- empirical means, covariances and their eigen-decompositions;
 * :mod:`rmtdiff.linear_diffusion` -- the Gaussian denoiser and the exact sampling map;
 * :mod:`rmtdiff.kappa` -- the renormalised noise kappa(sigma^2) and the expected denoiser gain;
@@ -23,7 +25,8 @@ Modules (one concept each):
 
 from .config import SCALES, default_device, describe, preset, to_json
 from .consistency import LinearConsistency, linear_consistency
-from .data import ImageDataset, disjoint_splits, load_dataset, load_digits, load_fashion_mnist, read_idx
+from .data import ImageDataset, disjoint_splits, load_digits, load_fashion_mnist, read_idx
+from .datasets import load_dataset
 from .kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
 from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenko_pastur_density
 from ._progress import progress

@@ -194,16 +194,6 @@ def load_digits() -> ImageDataset:
     return ImageDataset("digits", images, bunch.target.astype(np.int64), "scikit-learn")
 
 
-DATASETS = {"fashion-mnist": load_fashion_mnist, "digits": load_digits}
-
-
-def load_dataset(name: str, **kwargs) -> ImageDataset:
-    """Load a dataset by name: one of ``DATASETS`` (``"fashion-mnist"``, ``"digits"``)."""
-    if name not in DATASETS:
-        raise ValueError(f"dataset must be one of {sorted(DATASETS)}; got {name!r}")
-    return DATASETS[name](**kwargs)
-
-
 def resize(data: ImageDataset, size: int) -> ImageDataset:
     """The dataset at ``size x size`` pixels by area averaging (each output pixel is the mean of
     the input pixels it covers, fractional overlaps weighted: ``adaptive_avg_pool2d``), so that
