@@ -22,6 +22,9 @@ Layout of a run folder ``<store>/<key>/``::
 
 ``run.json`` is written last: a folder without it is unfinished and is resumed from its
 checkpoint the next time the same run is asked for.
+
+Under ``torchrun`` (several processes, :mod:`rmtdiff.distributed`) every rank calls
+:func:`train_run` with the same arguments; rank 0 alone writes the folder.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import edm, networks, training
+from . import distributed, edm, networks, training
 from .networks import NetworkConfig
 from .training import Denoiser, TrainConfig
 
@@ -151,8 +154,11 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
     folder = Path(store) / key
     if (folder / "run.json").exists():
         return load_run(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    main = distributed.is_main()
+    if main:
+        folder.mkdir(parents=True, exist_ok=True)
+    distributed.barrier()
+    device = device or distributed.device()
     with torch.random.fork_rng(devices=[]):     # the initial weights, global state untouched
         torch.manual_seed(train_cfg.seed)
         D = Denoiser(networks.build_network(net_cfg)).to(device)
@@ -163,9 +169,10 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
     x_held = None if held_out is None else torch.as_tensor(held_out, dtype=torch.float32,
                                                           device=device)
     ckpt = folder / "checkpoint.pt"
-    start_step = torch.load(ckpt, weights_only=False)["step"] if ckpt.exists() else 0
+    start_step = (torch.load(ckpt, map_location="cpu", weights_only=False)["step"]
+                  if ckpt.exists() else 0)
     label = f"{net_cfg.arch} {meta.get('split_name', '')}".strip()
-    bar = _Progress(label, train_cfg.steps, start_step)
+    bar = _Progress(label, train_cfg.steps, start_step) if main else None
     probe = list(seeds)[:PROBE_SEEDS]
 
     def save_probe(step, model):
@@ -176,7 +183,17 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
 
     out = training.train(D, x, train_cfg, ckpt, held_out=x_held, progress=bar,
                          on_checkpoint=save_probe)
-    samples = sample_seed_bank(D.eval(), seeds, images.shape[1:], heun_steps)
+    if main:
+        _finish(folder, key, D, out, net_cfg, train_cfg, meta, seeds, heun_steps, images.shape[1:],
+                start_step, device, bar, label)
+    distributed.barrier()
+    return load_run(folder)
+
+
+def _finish(folder, key, D, out, net_cfg, train_cfg, meta, seeds, heun_steps, shape, start_step,
+            device, bar, label) -> None:
+    """Rank 0's end of a run: sample the seed bank, write the weights and the record."""
+    samples = sample_seed_bank(D.eval(), seeds, shape, heun_steps)
     training._atomic_save({"model": D.state_dict(), "ema": out["ema"]}, folder / "model.pt")
     _atomic_write(folder / "samples.npy", lambda f: np.save(f, samples))
     last = out["history"][-1]
@@ -185,6 +202,7 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
               "parameters": networks.parameter_count(D), "steps_done": last["step"],
               "final": last, "history": out["history"], "seconds": round(out["seconds"], 1),
               "resumed_from": start_step, "device": device,
+              "processes": distributed.world()[1],
               "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "versions": {"python": platform.python_version(), "torch": torch.__version__,
                            "numpy": np.__version__}}
@@ -193,7 +211,6 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
     _atomic_write(folder / "run.json", lambda f: f.write(json.dumps(record, indent=1).encode()))
     bar.close(f"trained {label}: {last['step']} steps in {out['seconds']:.0f} s, train loss "
               f"{last['train_loss']:.4f}, held-out loss {last.get('held_out_loss', float('nan')):.4f}")
-    return load_run(folder)
 
 
 def _atomic_write(path: Path, write) -> None:

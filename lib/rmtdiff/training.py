@@ -22,6 +22,9 @@ Conventions
 * Every random draw of training (minibatch indices, noise levels, noise) comes from one
   ``torch.Generator`` seeded by the configuration; its state is saved in every checkpoint, so a
   resumed run continues the same stream and ends, on CPU, with bit-identical weights.
+* Under ``torchrun`` (:mod:`rmtdiff.distributed`) every rank draws the same global minibatch and
+  noise, trains on its own share of it through DistributedDataParallel, and rank 0 alone
+  evaluates losses and writes checkpoints: the same run as one process, up to summation order.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from . import distributed
 
 SIGMA_DATA = 0.5      #: sigma_d, the assumed standard deviation of the data
 P_MEAN, P_STD = -1.2, 1.2
@@ -99,15 +105,20 @@ class Denoiser(nn.Module):
         return y.numpy() if was_numpy else y.to(xt.device)
 
 
-def edm_loss(D: Denoiser, x0: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def edm_loss(D: nn.Module, x0: torch.Tensor, generator: torch.Generator,
+             share: slice = slice(None)) -> torch.Tensor:
     """The weighted denoising loss of one minibatch ``x0`` (B, C, H, W), noise drawn from
-    ``generator``: a scalar tensor."""
+    ``generator``: a scalar tensor. ``share`` keeps part of the minibatch (a rank's share under
+    DDP); the noise of the whole minibatch is drawn all the same, so every rank's generator stays
+    in step and the shares together are exactly the single-process minibatch."""
     b = x0.shape[0]
     sigma = torch.exp(P_MEAN + P_STD * torch.randn(b, generator=generator)).to(x0.device)
     noise = torch.randn(x0.shape, generator=generator).to(x0.device)
+    x0, sigma, noise = x0[share], sigma[share], noise[share]
     d = D(x0 + sigma.reshape(-1, 1, 1, 1) * noise, sigma)
     per_image = ((d - x0) ** 2).flatten(1).mean(1)
-    return (loss_weight(sigma, D.sigma_data) * per_image).mean()
+    sigma_data = getattr(D, "module", D).sigma_data      # D may be DDP around a Denoiser
+    return (loss_weight(sigma, sigma_data) * per_image).mean()
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,11 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
     ``checkpoint`` if it exists, writing it every ``cfg.checkpoint_every`` steps (and calling
     ``on_checkpoint(step, D)`` just before; it must not draw from torch's global generator).
 
+    In a process group (:mod:`rmtdiff.distributed`) every rank calls this with the same
+    arguments; each trains on its share of the global batch, and only rank 0 evaluates losses,
+    calls ``on_checkpoint`` and writes the checkpoint (its returned history is the run's; the
+    other ranks return an empty one).
+
     Returns
     -------
     dict with ``history`` (list of {step, train_loss, held_out_loss, ema_train_loss}),
@@ -170,6 +186,11 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
         step, history = state["step"], state["history"]
     n = images.shape[0]
     eval_train = images[:cfg.eval_images]
+    rank, ranks = distributed.world()
+    share = distributed.share(cfg.batch_size)
+    model = D
+    if ranks > 1:
+        model = DistributedDataParallel(D, device_ids=None if device.type == "cpu" else [device])
     # on a GPU the forward pass runs in bfloat16 (weights, optimizer and loss stay float32);
     # on the CPU everything is float32
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
@@ -178,7 +199,7 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
     while step < cfg.steps:
         idx = torch.randint(n, (cfg.batch_size,), generator=g)
         with autocast:
-            loss = edm_loss(D, images[idx], g)
+            loss = edm_loss(model, images[idx], g, share)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -188,7 +209,7 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
         step += 1
         if progress is not None:
             progress(step, float(loss.detach()))
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+        if (step % cfg.checkpoint_every == 0 or step == cfg.steps) and rank == 0:
             record = {"step": step, "train_loss": evaluate_loss(D, eval_train),
                       "ema_train_loss": evaluate_loss(ema, eval_train)}
             if held_out is not None:
@@ -200,5 +221,6 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
             _atomic_save({"model": D.state_dict(), "ema": ema.state_dict(),
                           "opt": opt.state_dict(), "generator": g.get_state(), "step": step,
                           "history": history}, checkpoint)
+    distributed.barrier()
     return {"history": history, "ema": ema.state_dict(),
             "seconds": time.perf_counter() - start}
