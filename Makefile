@@ -12,13 +12,15 @@ NAME   ?=
 PARAMS ?= {}
 PYTEST_ARGS ?=
 
-.PHONY: setup venv data browser book test unit chapter clean help
+.PHONY: setup venv data browser book test unit chapter sweep sweep-status clean help
 
 help:
 	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST and Chromium (apt-get)"
 	@echo "make book     execute every chapter at scale=book and build the HTML book"
 	@echo "make test     unit tests, chapters at scale=ci, built book checked"
 	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}']"
+	@echo "make sweep SCALE=paper ARGS='--executor slurm --partition gpu'   train a grid of runs"
+	@echo "make sweep-status SCALE=book [ARGS='--run-dir DIR']   done / running / failed runs"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
 
 setup: venv data browser
@@ -69,6 +71,15 @@ chapter: setup
 	@test -n "$(NAME)" || { echo "error: give NAME=<chapter>, e.g. NAME=01_same_seed"; exit 2; }
 	$(PY) tools/book.py execute --scale $(SCALE) --only $(NAME) --params '$(PARAMS)'
 	@echo "Executed notebook: _build/executed/$(SCALE)/$(NAME).ipynb"
+
+# The network chapters' runs as a sweep (rmtdiff.sweep): locally one after another by default, or
+# as a SLURM job array; ARGS takes any option of `python -m rmtdiff.sweep launch --help`.
+ARGS ?=
+sweep: venv
+	$(PY) -m rmtdiff.sweep launch --scale $(SCALE) $(ARGS)
+
+sweep-status: venv
+	$(PY) -m rmtdiff.sweep status --scale $(SCALE) $(ARGS)
 
 clean:
 	rm -rf _build

@@ -50,3 +50,13 @@ def test_plain_log_labels_on_a_narrow_axis_only():
     labels = [t.get_text() for t in narrow.get_yticklabels() if t.get_text()]
     assert labels and all("10^" not in t and "times" not in t for t in labels)
     assert "2" in labels
+
+
+def test_image_grid_shows_colour_images_channel_first():
+    imgs = np.zeros((1, 2, 3, 4, 4))
+    imgs[0, 1, 0] = 1.0                                  # a red image in [-1, 1]
+    fig = plotting.image_grid(imgs, ["a"], ["x", "y"])
+    shown = fig.axes[1].images[0].get_array()
+    assert shown.shape == (4, 4, 3) and np.allclose(shown[0, 0], [1.0, 0.5, 0.5])
+    with pytest.raises(ValueError, match=r"\(rows, cols, 3, H, W\)"):
+        plotting.image_grid(np.zeros((1, 2, 2, 4, 4)), ["a"], ["x", "y"])

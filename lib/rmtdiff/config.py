@@ -22,7 +22,7 @@ SCALES = ("ci", "book", "paper")
 class SameSeedConfig:
     """Chapter "Same seed, different data" (``book/01_same_seed.md``)."""
 
-    dataset: str = "fashion-mnist"            # a name in rmtdiff.data.DATASETS
+    dataset: str = "fashion-mnist"            # a name or path for rmtdiff.load_dataset
     n_values: tuple[int, ...] = (30, 100, 300, 1000, 3000, 10000, 30000)  # samples per split
     n_seeds: int = 256                        # shared seeds 0..n_seeds-1
     grid_seeds: int = 6                       # seeds shown in the image grid
@@ -92,9 +92,11 @@ class TrajectoryConfig:
 
 @dataclass(frozen=True)
 class NetworkChapterConfig:
-    """Chapters on trained networks (``book/05_networks.md``, ``book/06_networks_theory.md``)."""
+    """Chapters on trained networks (``book/05_networks.md``, ``book/06_networks_theory.md``,
+    ``book/07_mismatched_splits.md``)."""
 
-    dataset: str = "fashion-mnist"                # training set; its test set is held out
+    dataset: str = "fashion-mnist"                # name or path (rmtdiff.load_dataset); its test
+    #                                               part, or else its last images, are held out
     image_size: int = 16                          # images area-averaged from 28x28 to this size
     n_values: tuple[int, ...] = (30, 300, 3000)   # images per split (two disjoint splits each)
     archs: tuple[str, ...] = ("unet", "dit")      # architectures (rmtdiff.networks)
@@ -109,9 +111,14 @@ class NetworkChapterConfig:
     held_out: int = 1000                          # test images for held-out losses and distances
     grid_seeds: int = 5                           # seeds shown in the image grids
     band_edges: tuple[int, ...] = (0, 8, 32, 256)  # eigenbands: modes [e_j, e_{j+1})
-    run_dir: str = "../_build/runs"               # run store (relative to book/)
+    run_dir: str = "../_build/runs"               # run store (relative to book/, or absolute)
+    train_missing: bool = True                    # False: a run missing from run_dir is an error
+    split_kinds: tuple[str, ...] = ("iid",)       # "iid" and/or PC1-stratified kinds (ch. 7)
     seed: int = 0                                 # training seed (initial weights and batches)
 
+
+#: split kinds of the mismatch chapter (rmtdiff.network_consistency.split_pair)
+MISMATCH_KINDS = ("iid", "pc1-halves", "pc1-middle-tails")
 
 PRESETS: dict[str, dict[str, object]] = {
     "networks": {
@@ -124,6 +131,21 @@ PRESETS: dict[str, dict[str, object]] = {
                                       net_size="paper", steps=50_000, batch_size=256, lr=1e-4,
                                       checkpoint_every=2500, n_seeds=1000, held_out=10_000,
                                       band_edges=(0, 16, 64, 256, 1024), run_dir="../_build/runs"),
+    },
+    # the moment-mismatched splits: the i.i.d. control is the networks chapters' own n = 3000 pair
+    # (found by its key, not retrained); the two PC1-stratified pairs train one UNet per split
+    "mismatch": {
+        "ci": NetworkChapterConfig(image_size=8, n_values=(300,), archs=("unet",),
+                                   net_size="tiny", steps=150, checkpoint_every=75, n_seeds=32,
+                                   held_out=200, grid_seeds=3, band_edges=(0, 4, 16, 64),
+                                   run_dir="../_build/runs-ci", split_kinds=MISMATCH_KINDS),
+        "book": NetworkChapterConfig(n_values=(3000,), archs=("unet",), grid_seeds=4,
+                                     split_kinds=MISMATCH_KINDS),
+        "paper": NetworkChapterConfig(image_size=32, n_values=(10000,), net_size="paper",
+                                      steps=50_000, batch_size=256, lr=1e-4,
+                                      checkpoint_every=2500, n_seeds=1000, held_out=10_000,
+                                      band_edges=(0, 16, 64, 256, 1024),
+                                      split_kinds=MISMATCH_KINDS),
     },
     "trajectories": {
         "ci": TrajectoryConfig(d=100, n=50, n_seeds=8, mc_splits=150, band_edges=(0, 5, 20, 100),

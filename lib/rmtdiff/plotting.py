@@ -79,16 +79,22 @@ def n_ticks(ax, values, axis: str = "x") -> None:
 
 def image_grid(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
                title: str | None = None, cell: float = 1.1, vrange=(-1.0, 1.0)):
-    """Show ``images`` of shape ``(rows, cols, H, W)`` as a labelled grid (grey, fixed range).
-    Cells are ``cell`` inches, or smaller so that the grid fits the book's column.
+    """Show ``images`` of shape ``(rows, cols, H, W)`` (grey) or ``(rows, cols, 3, H, W)``
+    (colour, channel first) as a labelled grid with the fixed range ``vrange``. Cells are
+    ``cell`` inches, or smaller so that the grid fits the book's column.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images must have shape (rows, cols, H, W); got {images.shape}")
+    colour = images.ndim == 5 and images.shape[2] == 3
+    if images.ndim != 4 and not colour:
+        raise ValueError("images must have shape (rows, cols, H, W) or (rows, cols, 3, H, W); "
+                         f"got {images.shape}")
+    if colour:     # imshow wants (H, W, 3) in [0, 1]
+        lo, hi = vrange
+        images = np.clip((np.moveaxis(images, 2, -1) - lo) / (hi - lo), 0.0, 1.0)
     rows, cols = images.shape[:2]
     if len(row_labels) != rows or len(col_labels) != cols:
         raise ValueError(f"need {rows} row labels and {cols} column labels; got "
@@ -100,7 +106,10 @@ def image_grid(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequen
     for i in range(rows):
         for j in range(cols):
             ax = axes[i, j]
-            ax.imshow(images[i, j], vmin=vrange[0], vmax=vrange[1], cmap="gray")
+            if colour:
+                ax.imshow(images[i, j])
+            else:
+                ax.imshow(images[i, j], vmin=vrange[0], vmax=vrange[1], cmap="gray")
             ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
             for side in ax.spines.values():
                 side.set_visible(False)
