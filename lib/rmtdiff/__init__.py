@@ -17,8 +17,11 @@ Modules (one concept each):
 * :mod:`rmtdiff.consistency` -- the same-seed experiment on disjoint splits;
 * :mod:`rmtdiff.networks` -- the UNet and the DiT (presets from 2 CPU cores to the paper's);
 * :mod:`rmtdiff.training` -- EDM preconditioning, loss and training with exact resume;
+* :mod:`rmtdiff.distributed` -- one run over several processes (DDP under torchrun or SLURM);
 * :mod:`rmtdiff.runs` -- content-addressed training runs (train once, find again by key);
+* :mod:`rmtdiff.sweep` -- grids of runs on this machine or a SLURM cluster (submitit);
 * :mod:`rmtdiff.network_consistency` -- the networks' same-seed experiment and its linear twin;
+* :mod:`rmtdiff.mismatch` -- the linear theory of two splits from different populations;
 * :mod:`rmtdiff.config` -- chapter configurations at the ``ci``/``book``/``paper`` scales;
 * :mod:`rmtdiff.plotting` -- every figure helper.
 """
