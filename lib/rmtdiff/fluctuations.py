@@ -58,7 +58,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, check_last_dim
-from .kappa import _check_eigs, _check_n, _check_s, df2, solve_kappa
+from .kappa import _check_eigs, _check_n, _check_s, residual_dof, scaling, solve_kappa
 
 
 def _vectors(u, d: int, name: str) -> np.ndarray:
@@ -72,7 +72,7 @@ def _terms(s, lam: np.ndarray, n: float):
     k = solve_kappa(s, lam, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         a = np.where(lam > 0, lam / (lam + k[..., None]) ** 2, 0.0)
-    return a, k**2 / (n - df2(k, lam))
+    return a, scaling(k**2, residual_dof(k, s, lam, n))
 
 
 def scaling_factor(s, eigs, n) -> np.ndarray:
@@ -234,7 +234,7 @@ def denoiser_covariance(a, b, eigs, n, v, x, cross_term: bool = True) -> np.ndar
     out = _expand(p @ v**2, x) * _batch(p, x**2)
     if cross_term:
         out = out + _batch(p, v * np.atleast_2d(x)).reshape(out.shape) ** 2
-    return _expand(ka * kb / (n - df2(ka, lam, kb)), x) * out
+    return _expand(scaling(ka * kb, residual_dof(ka, a, lam, n, kb, b)), x) * out
 
 
 def cross_split_distance(s, eigs, n, x, mean: str = "known", cross_term: bool = True) -> np.ndarray:

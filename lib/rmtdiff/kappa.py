@@ -78,26 +78,87 @@ def _check_s(s) -> np.ndarray:
 
 def df1(kappa, eigs) -> np.ndarray:
     r""":math:`\mathrm{df}_1(\kappa) = \sum_k \lambda_k/(\lambda_k+\kappa)`, shape of ``kappa``.
+    Zero eigenvalues contribute 0, also at :math:`\kappa = 0` (the limit :math:`\kappa\to0^+`).
 
     >>> float(df1(1.0, [1.0, 3.0]))
     1.25
+    >>> float(df1(0.0, [2.0, 0.0]))
+    1.0
     """
     lam = _check_eigs(eigs)
+    lam = lam[lam > 0]
     k = np.asarray(kappa, dtype=np.float64)
     return (lam / (lam + k[..., None])).sum(-1)
 
 
 def df2(kappa, eigs, kappa2=None) -> np.ndarray:
     r""":math:`\mathrm{df}_2(\kappa,\kappa') = \sum_k \lambda_k^2/((\lambda_k+\kappa)(\lambda_k+\kappa'))`
-    (``kappa2`` defaults to ``kappa``), broadcast over ``kappa`` and ``kappa2``.
+    (``kappa2`` defaults to ``kappa``), broadcast over ``kappa`` and ``kappa2``; zero eigenvalues
+    contribute 0, as in :func:`df1`.
 
     >>> float(df2(1.0, [1.0]))
     0.25
     """
     lam = _check_eigs(eigs)
+    lam = lam[lam > 0]
     k = np.asarray(kappa, dtype=np.float64)[..., None]
     k2 = k if kappa2 is None else np.asarray(kappa2, dtype=np.float64)[..., None]
     return (lam**2 / ((lam + k) * (lam + k2))).sum(-1)
+
+
+def residual_dof(kappa, s, eigs, n, kappa2=None, s2=None) -> np.ndarray:
+    r""":math:`n - \mathrm{df}_2(\kappa,\kappa')` at solutions :math:`\kappa = \kappa(s)`,
+    :math:`\kappa' = \kappa(s')` of eq. :eq:`kappa-equation`, computed without cancellation:
+    the equation gives :math:`n - \mathrm{df}_1(\kappa) = ns/\kappa`, so
+
+    .. math:: n - \mathrm{df}_2(\kappa,\kappa') = \frac n2\Big(\frac s\kappa + \frac{s'}{\kappa'}\Big)
+              + \frac12\sum_{\lambda_k>0}(r_kq'_k + r'_kq_k),\qquad
+              r = \frac{\lambda}{\lambda+\kappa},\ q = 1 - r,
+
+    a sum of non-negative terms, where :math:`n - \mathrm{df}_2` itself subtracts two numbers
+    close to :math:`n` when few eigenvalues are near :math:`\kappa`. At :math:`\kappa = 0`
+    (:math:`s = 0` with at most ``n`` positive eigenvalues) :math:`ns/\kappa` is its limit
+    :math:`n - d_+`; the result is then 0 when exactly ``n`` eigenvalues are positive.
+
+    ``kappa`` and ``s`` (and ``kappa2``, ``s2``, defaulting to them) broadcast together.
+
+    >>> lam = np.logspace(0, -2, 30)
+    >>> k = solve_kappa(0.01, lam, 20)
+    >>> bool(np.isclose(residual_dof(k, 0.01, lam, 20), 20 - df2(k, lam), rtol=1e-9))
+    True
+    """
+    lam = _check_eigs(eigs)
+    d_plus = float(np.count_nonzero(lam > 0))
+    lam = lam[lam > 0]
+    n = _check_n(n)
+    k = np.asarray(kappa, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    k2 = k if kappa2 is None else np.asarray(kappa2, dtype=np.float64)
+    s2 = s if s2 is None else np.asarray(s2, dtype=np.float64)
+
+    def free(kk, ss):                      # n - df1(kappa) = n s / kappa, or n - d_+ at 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(kk > 0, n * ss / np.where(kk > 0, kk, 1.0), n - d_plus)
+
+    r, r2 = lam / (lam + k[..., None]), lam / (lam + k2[..., None])
+    q, q2 = k[..., None] / (lam + k[..., None]), k2[..., None] / (lam + k2[..., None])
+    return 0.5 * (free(k, s) + free(k2, s2)) + 0.5 * (r * q2 + r2 * q).sum(-1)
+
+
+def scaling(top, dof) -> np.ndarray:
+    r"""The scaling factor ``top / dof`` with ``top`` = :math:`\kappa^2` (or
+    :math:`\kappa\kappa'`) and ``dof`` = :func:`residual_dof`, set to 0 where ``top`` is 0: at
+    :math:`\kappa = 0` every split learns the same projection, whatever ``dof`` is (0 with
+    exactly ``n`` positive eigenvalues).
+
+    >>> scaling(np.array([0.0, 4.0]), np.array([0.0, 2.0]))
+    array([0., 2.])
+    """
+    top, dof = np.broadcast_arrays(np.asarray(top, dtype=np.float64),
+                                   np.asarray(dof, dtype=np.float64))
+    out = np.zeros(top.shape)
+    np.divide(top, dof, out=out, where=top > 0)
+    return out
 
 
 def _compress(lam_pos: np.ndarray, bins: int):
@@ -271,10 +332,10 @@ def dkappa_ds(s, eigs, n) -> np.ndarray:
     """
     lam = _check_eigs(eigs)
     n = _check_n(n)
+    s = _check_s(s)
     k = solve_kappa(s, lam, n)
-    lam_pos = lam[lam > 0]
     with np.errstate(divide="ignore"):
-        return n / (n - df2(k, lam_pos))
+        return n / residual_dof(k, s, lam, n)
 
 
 def kappa_isotropic(s, c: float, gamma: float) -> np.ndarray:

@@ -128,11 +128,16 @@ def sampling_map_gain(eigs, n, sigma: float = 0.0, sigma_T: float = np.inf,
     return sigma + W @ ratio
 
 
-def _kernel(lam, n, W, k):
-    """B'_ij = W_i W_j kappa_i kappa_j / (n - df2(kappa_i, kappa_j)) and F_ik = 1/(lam_k + kappa_i)."""
+def _kernel(lam, n, W, k, t):
+    """B'_ij = W_i W_j kappa_i kappa_j / (n - df2(kappa_i, kappa_j)) and F_ik = 1/(lam_k + kappa_i),
+    with n - df2 as :func:`rmtdiff.kappa.residual_dof` takes it (no cancellation): n (t_i/kappa_i
+    + t_j/kappa_j)/2 + sum_k (r_ik q_jk + r_jk q_ik)/2 (every node has t_i > 0, so kappa_i > 0)."""
     F = 1.0 / (lam + k[:, None])                                      # (N, d)
-    d2 = (F * lam**2) @ F.T                                           # df2(kappa_i, kappa_j)
-    return np.outer(W * k, W * k) / (n - d2), F
+    pos = lam > 0
+    R, Q = (F * lam)[:, pos], (F * k[:, None])[:, pos]                # r_ik, q_ik
+    free = n * t / k
+    dof = 0.5 * (free[:, None] + free[None, :]) + 0.5 * (R @ Q.T + Q @ R.T)
+    return np.outer(W * k, W * k) / dof, F
 
 
 def sampling_map_variance(eigs, n, v, z, sigma: float = 0.0, sigma_T: float = np.inf,
@@ -164,8 +169,8 @@ def sampling_map_variance(eigs, n, v, z, sigma: float = 0.0, sigma_T: float = np
     z = as_array(z, "z", ndim=(1, 2))
     check_last_dim(z, lam.size, "z", "the number of population eigenvalues")
     Z = np.atleast_2d(z)
-    _, W, k = map_nodes(lam, n, sigma, sigma_T, panels, order)
-    B, F = _kernel(lam, n, W, k)
+    t, W, k = map_nodes(lam, n, sigma, sigma_T, panels, order)
+    B, F = _kernel(lam, n, W, k, t)
     Pv = (F * (v**2 * lam)) @ F.T                                      # P_ij(v)
     h = ((Pv * B) @ F * F).sum(0)                                      # h_k = sum_ij B_ij Pv_ij F_ik F_jk
     out = (Z**2 * lam) @ h
@@ -197,8 +202,8 @@ def sampling_map_mode_variance(eigs, n, z, sigma: float = 0.0, sigma_T: float = 
     n = _check_n(n)
     z = as_array(z, "z", ndim=(1, 2))
     check_last_dim(z, lam.size, "z", "the number of population eigenvalues")
-    _, W, k = map_nodes(lam, n, sigma, sigma_T, panels, order)
-    B, F = _kernel(lam, n, W, k)
+    t, W, k = map_nodes(lam, n, sigma, sigma_T, panels, order)
+    B, F = _kernel(lam, n, W, k, t)
     cross = ((F**2).T @ B @ F**2).diagonal() * lam**2 if cross_term else np.zeros(lam.size)
     out = np.empty(np.atleast_2d(z).shape)
     for m, zm in enumerate(np.atleast_2d(z)):
@@ -222,8 +227,8 @@ def sampling_map_total_variance(eigs, n, z, sigma: float = 0.0, sigma_T: float =
     z = as_array(z, "z", ndim=(1, 2))
     check_last_dim(z, lam.size, "z", "the number of population eigenvalues")
     Z = np.atleast_2d(z)
-    _, W, k = map_nodes(lam, n, sigma, sigma_T, panels, order)
-    B, F = _kernel(lam, n, W, k)
+    t, W, k = map_nodes(lam, n, sigma, sigma_T, panels, order)
+    B, F = _kernel(lam, n, W, k, t)
     trace_term = F * lam                                               # lam_k F_ik
     Ptr = trace_term @ F.T                                             # sum_k P_ij(e_k)
     h = ((Ptr * B) @ F * F).sum(0)
