@@ -88,3 +88,10 @@ def test_image_and_code_rules():
     # at phone width only loading and typesetting count
     phone = browser._problems("page", "phone", m, 0)
     assert phone == ["page @phone: image c.png did not load"]
+
+
+def test_a_markdown_table_left_as_text_is_found():
+    raw = "<p>| a | b | |\u2014|\u2014| | 1 | 2 |</p>"
+    assert book.raw_tables(raw) == 1
+    assert book.raw_tables("<p>| a | b | |---|---| | 1 | 2 |</p>") == 1
+    assert book.raw_tables("<table><tr><td>a</td></tr></table><p>x | y</p>") == 0

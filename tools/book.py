@@ -329,6 +329,15 @@ class _Tags(html.parser.HTMLParser):
             self.classes.extend(a["class"].split())
 
 
+RAW_TABLE = re.compile(r"<p>\s*\|[^<]*?\|\s*(?:-{3}|\u2014|&#8212;|\u2013)")
+
+
+def raw_tables(html_text: str) -> int:
+    """How many Markdown tables a page shows as text (a paragraph that starts with a pipe and
+    holds a ``|---|`` row, typeset as dashes): a table from a code cell that was not parsed."""
+    return len(RAW_TABLE.findall(html_text))
+
+
 def check(scale: str) -> None:
     root = site(scale)
     errors = []
@@ -360,6 +369,8 @@ def check(scale: str) -> None:
         bad = {"traceback", "output_error"} & {c.lower() for c in tags.classes}
         if bad or "Traceback (most recent call last)" in text:
             errors.append(f"{page}: error output in the page ({sorted(bad) or 'Traceback'})")
+        if raw_tables(text):
+            errors.append(f"{page}: {raw_tables(text)} Markdown table(s) shown as text")
         if "../LICENSE.txt" not in tags.links or not (root / "LICENSE.txt").is_file():
             errors.append(f"{page}: no licence link in the footer, or LICENSE.txt missing")
         if any("genindex" in link for link in tags.links):
