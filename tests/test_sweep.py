@@ -4,6 +4,8 @@ path is checked through the sbatch script submitit would submit (no SLURM needed
 import dataclasses
 import io
 import json
+import os
+import signal
 import time
 
 import numpy as np
@@ -63,7 +65,10 @@ def test_a_killed_job_resumes_from_its_checkpoint(tiny, tmp_path):
     while not ckpt.exists() and time.time() < deadline and not sub.done():
         time.sleep(0.05)
     assert ckpt.exists() and not sub.done(), "the job ended before its first checkpoint"
-    sub.cancel()                                        # SIGINT, as a user's Ctrl-C or a kill
+    # kill the training process as a crash or the kernel's OOM killer would (SIGKILL: no
+    # handler runs; SIGINT could be ignored, as in a shell's background jobs)
+    state = json.loads((tmp_path / "runs" / "_sweep" / f"{jobs[0].key}.json").read_text())
+    os.kill(state["pid"], signal.SIGKILL)
     while not sub.done():
         time.sleep(0.05)
     (row,) = sweep.status(tmp_path / "runs", jobs)
@@ -81,20 +86,27 @@ def test_a_killed_job_resumes_from_its_checkpoint(tiny, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_timed_out_job_is_requeued_and_resumes(tiny, tmp_path):
-    """The local executor sends the time-out signal (SIGUSR2) ``signal_delay_s`` before
-    ``timeout_min``, as SLURM does before its time limit: submitit requeues the job, which
-    resumes the run from its last checkpoint and finishes it. Sized for 2 CPU cores: the signal
-    comes 9 s after the start, past the first checkpoint (40 steps, about 5 s with start-up) and
-    before the 400th step; submitit's local controller allows 6 attempts."""
-    extra = {"archs": ["dit"], "steps": 400, "checkpoint_every": 40}
+def test_a_preempted_or_timed_out_job_is_requeued_and_resumes(tiny, tmp_path):
+    """SLURM warns a job with SIGUSR2 before its time limit or on preemption (submitit's local
+    executor sends the same signal ``signal_delay_s`` before ``timeout_min``). Sent here to the
+    training process once its first checkpoint exists: submitit requeues the job, which resumes
+    the run from that checkpoint and finishes it."""
+    extra = {"archs": ["dit"], "steps": 3000, "checkpoint_every": 50}
     jobs = sweep.plan(configs(tiny, tmp_path / "runs", **extra))[:1]
-    out = io.StringIO()
-    sweep.launch(jobs, "local", timeout_min=0.25, signal_delay_s=6, out=out)
+    (sub,) = sweep.launch(jobs, "local", wait=False, out=io.StringIO())
+    ckpt = jobs[0].folder / "checkpoint.pt"
+    deadline = time.time() + 120
+    while not ckpt.exists() and time.time() < deadline and not sub.done():
+        time.sleep(0.05)
+    assert ckpt.exists() and not sub.done(), "the job ended before its first checkpoint"
+    state = json.loads((tmp_path / "runs" / "_sweep" / f"{jobs[0].key}.json").read_text())
+    os.kill(state["pid"], signal.SIGUSR2)
+    while not sub.done():
+        time.sleep(0.1)
     record = json.loads((jobs[0].folder / "run.json").read_text())
-    assert record["steps_done"] == 400 and record["resumed_from"] > 0, out.getvalue()
-    log = next((tmp_path / "runs" / "_sweep" / "logs").glob("*_0_log.err")).read_text()
-    assert "timed-out" in log
+    assert record["steps_done"] == 3000 and record["resumed_from"] > 0
+    log = next((tmp_path / "runs" / "_sweep" / "logs").glob("*_0_log.out")).read_text()
+    assert "Requeued job" in log, log[-2000:]
 
 
 def test_slurm_parameters_build_the_expected_sbatch_script(tmp_path):
