@@ -8,6 +8,7 @@ Modules (one concept each):
 * :mod:`rmtdiff.spectra` -- empirical means, covariances and their eigen-decompositions;
 * :mod:`rmtdiff.linear_diffusion` -- the Gaussian denoiser and the exact sampling map;
 * :mod:`rmtdiff.kappa` -- the renormalised noise kappa(sigma^2) and the expected denoiser gain;
+* :mod:`rmtdiff.data_kappa` -- kappa from the images' own quadratic forms (non-Gaussian data);
 * :mod:`rmtdiff.spectral_density` -- the limiting eigenvalue density of the sample covariance;
 * :mod:`rmtdiff.montecarlo` -- many independent splits and their eigen-decompositions;
 * :mod:`rmtdiff.fluctuations` -- the split-to-split variance of the learned denoiser;
