@@ -133,3 +133,16 @@ def test_mismatch_law_on_a_flat_spectrum_with_tiny_modes():
     z = rd.seed_noise(range(3), d)
     out = quiet(mismatch.mismatch_mse, pop, pop, 12, z)
     assert all(np.all(np.isfinite(v)) for v in out.values())
+
+
+@pytest.mark.parametrize("N, d, n", [(30, 80, 40), (30, 80, 20), (500, 40, 40), (500, 40, 4000)])
+def test_kappa_from_data_is_finite_and_silent(N, d, n):
+    """rmtdiff.data_kappa on rank-deficient populations (N < d: zero eigenvalues are dropped),
+    exactly d = n, and n >> d, over the same s values: finite, >= s, and kappa(0) unchanged."""
+    from rmtdiff.data_kappa import data_model, solve_kappa_data
+
+    X = RNG.standard_normal((N, d)) * np.logspace(0, -1, d) * RNG.lognormal(0, 1, (N, 1))
+    model = quiet(data_model, X)
+    k = quiet(solve_kappa_data, S_VALUES, model, n)
+    assert np.all(np.isfinite(k)) and np.all(k >= S_VALUES)
+    assert k[0] == rd.solve_kappa(0.0, model.eigvals, n)
