@@ -51,6 +51,21 @@ def test_local_sweep_runs_four_jobs_then_skips_them(tiny, tmp_path):
     assert {r.path.name for r in found.values()} == {j.key for j in jobs}
 
 
+def signal_after_first_checkpoint(job, store, signum):
+    """Launch one job locally, wait until its first checkpoint exists, send ``signum`` to its
+    training process (the pid in the job's state file) and wait until the job has ended."""
+    (sub,) = sweep.launch([job], "local", wait=False, out=io.StringIO())
+    ckpt = job.folder / "checkpoint.pt"
+    deadline = time.time() + 120
+    while not ckpt.exists() and time.time() < deadline and not sub.done():
+        time.sleep(0.05)
+    assert ckpt.exists() and not sub.done(), "the job ended before its first checkpoint"
+    state = json.loads((store / "_sweep" / f"{job.key}.json").read_text())
+    os.kill(state["pid"], signum)
+    while not sub.done():
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_a_killed_job_resumes_from_its_checkpoint(tiny, tmp_path):
     """Tolerance: the resumed run continues the same random stream from the same weights, in a
@@ -59,18 +74,9 @@ def test_a_killed_job_resumes_from_its_checkpoint(tiny, tmp_path):
     step 0 with a fresh generator, which changes samples by O(0.1))."""
     extra = {"archs": ["dit"], "steps": 600, "checkpoint_every": 20}
     jobs = sweep.plan(configs(tiny, tmp_path / "runs", **extra))[:1]
-    (sub,) = sweep.launch(jobs, "local", wait=False, out=io.StringIO())
-    ckpt = jobs[0].folder / "checkpoint.pt"
-    deadline = time.time() + 120
-    while not ckpt.exists() and time.time() < deadline and not sub.done():
-        time.sleep(0.05)
-    assert ckpt.exists() and not sub.done(), "the job ended before its first checkpoint"
     # kill the training process as a crash or the kernel's OOM killer would (SIGKILL: no
     # handler runs; SIGINT could be ignored, as in a shell's background jobs)
-    state = json.loads((tmp_path / "runs" / "_sweep" / f"{jobs[0].key}.json").read_text())
-    os.kill(state["pid"], signal.SIGKILL)
-    while not sub.done():
-        time.sleep(0.05)
+    signal_after_first_checkpoint(jobs[0], tmp_path / "runs", signal.SIGKILL)
     (row,) = sweep.status(tmp_path / "runs", jobs)
     assert not jobs[0].done and row["state"] == "interrupted", row
     assert row["detail"].startswith("checkpoint at step")
@@ -93,16 +99,7 @@ def test_a_preempted_or_timed_out_job_is_requeued_and_resumes(tiny, tmp_path):
     the run from that checkpoint and finishes it."""
     extra = {"archs": ["dit"], "steps": 3000, "checkpoint_every": 50}
     jobs = sweep.plan(configs(tiny, tmp_path / "runs", **extra))[:1]
-    (sub,) = sweep.launch(jobs, "local", wait=False, out=io.StringIO())
-    ckpt = jobs[0].folder / "checkpoint.pt"
-    deadline = time.time() + 120
-    while not ckpt.exists() and time.time() < deadline and not sub.done():
-        time.sleep(0.05)
-    assert ckpt.exists() and not sub.done(), "the job ended before its first checkpoint"
-    state = json.loads((tmp_path / "runs" / "_sweep" / f"{jobs[0].key}.json").read_text())
-    os.kill(state["pid"], signal.SIGUSR2)
-    while not sub.done():
-        time.sleep(0.1)
+    signal_after_first_checkpoint(jobs[0], tmp_path / "runs", signal.SIGUSR2)
     record = json.loads((jobs[0].folder / "run.json").read_text())
     assert record["steps_done"] == 3000 and record["resumed_from"] > 0
     log = next((tmp_path / "runs" / "_sweep" / "logs").glob("*_0_log.out")).read_text()

@@ -47,6 +47,12 @@ class NetworkData:
     def d(self) -> int:
         return int(np.prod(self.train.shape[1:]))
 
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        """How one image is shown: ``(s, s)`` for grey, ``(3, s, s)`` for colour."""
+        shape = self.train.shape[1:]
+        return shape[1:] if shape[0] == 1 else shape
+
 
 def prepare_data(cfg) -> NetworkData:
     """Load ``cfg.dataset`` (any name or path :func:`rmtdiff.load_dataset` reads) at
@@ -90,7 +96,17 @@ SPLIT_KINDS = ("iid", "pc1-halves", "pc1-middle-tails")
 
 def pc1_scores(data: NetworkData) -> np.ndarray:
     """Every training image's coordinate along the first principal component of the training
-    set, the component's sign fixed so that the sum of its entries is positive."""
+    set, the component's sign fixed so that the sum of its entries is positive. Computed once
+    per ``NetworkData`` (every split pair, stratum and grid of a chapter asks for it)."""
+    if _PC1.get("train") is not data.train:       # the array itself is held, so never stale
+        _PC1.update(train=data.train, scores=_pc1_scores(data))
+    return _PC1["scores"]
+
+
+_PC1: dict = {}     #: the last training set's PC1 scores
+
+
+def _pc1_scores(data: NetworkData) -> np.ndarray:
     flat = data.train.reshape(len(data.train), -1)
     g = dataset_statistics(flat, show_progress=False)
     u = g.eigvecs[:, 0] * (1.0 if g.eigvecs[:, 0].sum() >= 0 else -1.0)
