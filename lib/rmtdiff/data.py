@@ -194,28 +194,6 @@ def load_digits() -> ImageDataset:
     return ImageDataset("digits", images, bunch.target.astype(np.int64), "scikit-learn")
 
 
-def resize(data: ImageDataset, size: int) -> ImageDataset:
-    """The dataset at ``size x size`` pixels by area averaging (each output pixel is the mean of
-    the input pixels it covers, fractional overlaps weighted: ``adaptive_avg_pool2d``), so that
-    grey levels stay in ``[-1, 1]``.
-
-    >>> d = ImageDataset("x", np.ones((2, 28, 28)), np.zeros(2, dtype=np.int64), "test")
-    >>> resize(d, 16).images.shape
-    (2, 16, 16)
-    """
-    import torch
-
-    size = check_int(size, "size")
-    if data.images.ndim != 3:
-        raise ValueError(f"resize needs grey images (N, H, W); got shape {data.images.shape}")
-    if size > min(data.shape):
-        raise ValueError(f"size must be at most the images' {data.shape} (no upsampling); "
-                         f"got {size}")
-    small = torch.nn.functional.adaptive_avg_pool2d(torch.as_tensor(data.images)[:, None], size)
-    return ImageDataset(data.name, small[:, 0].numpy(), data.labels,
-                        f"{data.source} (area-averaged to {size}x{size})")
-
-
 def to_unit_range(pixels: np.ndarray) -> np.ndarray:
     """Map uint8 pixels ``0..255`` to float64 in ``[-1, 1]``: ``p / 127.5 - 1``."""
     pixels = np.asarray(pixels)
