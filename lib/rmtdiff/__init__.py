@@ -9,6 +9,9 @@ Modules (one concept each):
 * :mod:`rmtdiff.linear_diffusion` -- the Gaussian denoiser and the exact sampling map;
 * :mod:`rmtdiff.kappa` -- the renormalised noise kappa(sigma^2) and the expected denoiser gain;
 * :mod:`rmtdiff.data_kappa` -- kappa from the images' own quadratic forms (non-Gaussian data);
+* :mod:`rmtdiff.data_fluctuations` -- split-to-split variances with the data's own moments;
+* :mod:`rmtdiff.non_gaussian` -- the Gaussian, elliptical and data closures against Monte Carlo;
+* :mod:`rmtdiff.predict` -- predicted same-seed MSE for any dataset (``python -m rmtdiff predict``);
 * :mod:`rmtdiff.spectral_density` -- the limiting eigenvalue density of the sample covariance;
 * :mod:`rmtdiff.montecarlo` -- many independent splits and their eigen-decompositions;
 * :mod:`rmtdiff.fluctuations` -- the split-to-split variance of the learned denoiser;
@@ -31,6 +34,7 @@ from .config import SCALES, default_device, describe, preset, to_json
 from .consistency import LinearConsistency, linear_consistency
 from .data import ImageDataset, disjoint_splits, load_digits, load_fashion_mnist, read_idx
 from .datasets import load_dataset
+from .predict import predict_cross_split_mse
 from .kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
 from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenko_pastur_density
 from ._progress import progress
@@ -49,7 +53,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SCALES", "default_device", "describe", "preset", "to_json",
     "LinearConsistency", "linear_consistency",
-    "ImageDataset", "disjoint_splits", "load_dataset", "load_digits", "load_fashion_mnist", "read_idx",
+    "ImageDataset", "disjoint_splits", "load_dataset", "predict_cross_split_mse", "load_digits", "load_fashion_mnist", "read_idx",
     "KappaConvergenceError", "denoiser_gain", "df1", "df2", "dkappa_ds", "kappa_isotropic", "solve_kappa",
     "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
     "progress", "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance",
