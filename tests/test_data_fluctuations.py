@@ -48,12 +48,11 @@ def test_data_closure_on_gaussian_rows_is_the_gaussian_law(rng):
 @pytest.mark.slow
 def test_denoiser_variance_on_elliptical_data_against_monte_carlo(rng):
     """3000 splits of n = 40 rows (d = 40, mean known) from 40000 elliptical rows (log-normal image
-    norms, spread 0.7), where the answer is known to be the elliptical closure. Tolerances: the
-    Monte-Carlo total variance has a relative standard error near 2.6% (sqrt(2/3000)), and a
-    deterministic equivalent at n = 40 carries O(1/n) corrections: the elliptical closure must be
-    within 6% (measured 0.96-1.01), the data closure within 12% (measured 0.90-0.97: its weights
-    and quadratic forms come from the same image, a correlation the closure does not cancel), and
-    both closer than the Gaussian law (measured 0.80-0.83)."""
+    scales, spread 0.7), where the elliptical closure is exact at leading order. Tolerance: the
+    Monte-Carlo total variance has a relative standard error near 2.6% (sqrt(2/3000)), and at
+    n = 40 the deterministic equivalent is about 4% low at s = 0.01 (an O(1/n) bias, measured
+    0.94-0.97 over three generator seeds): both closures within 8%, and both closer than the
+    Gaussian law (measured 0.80-0.83)."""
     from test_data_kappa import elliptical
     from rmtdiff import montecarlo as mc
     X = elliptical(rng, N=40000, d=40, spread=0.7)
@@ -68,8 +67,8 @@ def test_denoiser_variance_on_elliptical_data_against_monte_carlo(rng):
         total_mc = outs.var(0, ddof=1).sum(-1)
         ratio = {c: dfl.cross_split_distance(s, model, n, coords, "known", c) / 2 / total_mc
                  for c in dfl.CLOSURES}
-        np.testing.assert_allclose(ratio["elliptical"], 1.0, atol=0.06)
-        np.testing.assert_allclose(ratio["data"], 1.0, atol=0.12)
+        np.testing.assert_allclose(ratio["elliptical"], 1.0, atol=0.08)
+        np.testing.assert_allclose(ratio["data"], 1.0, atol=0.08)
         for c in ("elliptical", "data"):
             assert np.all(np.abs(ratio[c] - 1) < np.abs(ratio["gaussian"] - 1)), (s, ratio)
 
@@ -130,3 +129,32 @@ def test_predict_command_on_a_small_dataset(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["predict", "--data", str(path), "--n", "1,10"])
     assert "split sizes >= 2" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_own_mean_on_skewed_patches_against_monte_carlo(rng):
+    """Photo patches (6x6, skewed and heavy-tailed), splits of n = 300 with their own mean: the
+    third-moment covariance between a split's mean and its covariance matters here (its sign was
+    once wrong, which spread the per-seed ratios over 0.7-1.6). 600 splits: the per-seed
+    Monte-Carlo variance has a relative standard error near 6% (sqrt(2/600) for a sum over
+    correlated pixels; measured spread of the estimate 2-4%), so the data closure must be within
+    10% per seed for the sampler and rank the seeds (Spearman > 0.8), and be within 8% for the
+    denoiser's total variance at sigma = 1; the Gaussian law is 30-60% low here (measured). At
+    sigma = 0.1 the data closure is 12% low (measured 0.88; the resummation lacks the data's
+    fourth moments, see rmtdiff.data_fluctuations), and must only beat the Gaussian law (0.2-0.3)."""
+    from scipy.stats import spearmanr
+    from rmtdiff import non_gaussian as ng
+    from rmtdiff.data import load_photo_patches
+    X = load_photo_patches(6, 8).flat()
+    model = data_model(X[:-1])
+    z = rd.seed_noise(range(12), X.shape[1])
+    r = ng.sampler_check(model, 300, z, 600, rng)
+    np.testing.assert_allclose(r["data"] / r["mc"], 1.0, atol=0.10)
+    assert spearmanr(r["data"], r["mc"]).statistic > 0.8
+    assert np.median(np.abs(r["gaussian"] / r["mc"] - 1)) > 0.2
+    noise = np.random.default_rng(1).standard_normal(X.shape[1])
+    x = np.stack([X[-1] + 0.1 * noise, X[-1] + noise])
+    d = ng.denoiser_check(model, 300, x, (0.1, 1.0), 600, rng)
+    total = {c: d[c].sum(-1) / d["mc"].sum(-1) for c in ("data", "gaussian")}
+    np.testing.assert_allclose(total["data"][1], 1.0, atol=0.08)
+    assert np.all(np.abs(total["data"] - 1) < np.abs(total["gaussian"] - 1))

@@ -117,6 +117,28 @@ class NetworkChapterConfig:
     seed: int = 0                                 # training seed (initial weights and batches)
 
 
+@dataclass(frozen=True)
+class NonGaussianConfig:
+    """Chapter "When images are not Gaussian" (``book/08_non_gaussian.md``)."""
+
+    image_size: int = 16                           # Fashion-MNIST side (area-averaged from 28)
+    patch_size: int = 8                            # side of the photo patches
+    patch_stride: int = 4                          # pixels between patch corners
+    gain_n: int = 300                              # split size of the expected-gain check
+    gain_s: tuple[float, ...] = (1e-3, 1e-2, 1e-1)  # ridges s = sigma^2 of the gain check
+    gain_splits: int = 300                         # splits of the gain check
+    den_n: tuple[int, ...] = (300, 3000)           # split sizes of the denoiser check
+    den_sigmas: tuple[float, ...] = (0.1, 1.0)     # noise levels of the denoiser check
+    den_splits: int = 1000                         # splits of the denoiser check
+    map_n: int = 1000                              # split size of the sampler check
+    map_seeds: int = 32                            # seeds of the sampler check
+    map_splits: int = 400                          # splits of the sampler check
+    predict_n: tuple[int, ...] = (300, 1000, 3000, 10000)  # split sizes of the prediction table
+    predict_seeds: int = 32                        # seeds of the prediction table
+    sigma_T: float = 80.0                          # initial noise level of the sampler
+    seed: int = 0                                  # seed of every generator in the chapter
+
+
 #: split kinds of the mismatch chapter (rmtdiff.network_consistency.split_pair)
 MISMATCH_KINDS = ("iid", "pc1-halves", "pc1-middle-tails")
 
@@ -146,6 +168,15 @@ PRESETS: dict[str, dict[str, object]] = {
                                       checkpoint_every=2500, n_seeds=1000, held_out=10_000,
                                       band_edges=(0, 16, 64, 256, 1024),
                                       split_kinds=MISMATCH_KINDS),
+    },
+    "non_gaussian": {
+        "ci": NonGaussianConfig(image_size=8, patch_size=6, patch_stride=8, gain_splits=40,
+                                den_n=(300,), den_splits=100, map_n=300, map_seeds=6,
+                                map_splits=60, predict_n=(300, 3000), predict_seeds=6),
+        "book": NonGaussianConfig(),
+        "paper": NonGaussianConfig(image_size=28, patch_size=12, gain_splits=2000,
+                                   den_splits=4000, map_seeds=128, map_splits=2000,
+                                   predict_seeds=256),
     },
     "trajectories": {
         "ci": TrajectoryConfig(d=100, n=50, n_seeds=8, mc_splits=150, band_edges=(0, 5, 20, 100),
