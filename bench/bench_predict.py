@@ -4,7 +4,7 @@ A synthetic dataset of N = 20000 "images" of d = 3072 values (CIFAR's size: a po
 with log-normal image scales), 1000 seeds, 5 split sizes. Prints:
   the statistics, computed once (fit and rotation; cached by the command)
   the prediction for 1000 seeds x 5 n: Gaussian law, elliptical closure   (target: seconds)
-  the data closure per seed and n (it is O(nodes x N x d) per seed)
+  the data closure: its cost per n and per seed (it is O(nodes x N x d) per seed)
   Monte Carlo at one n: wall time per split (draw, fit, sample 1000 seeds), and the time for the
   400 splits that bring a seed's variance to a 7% standard error (sqrt(2/400)), as a ratio
 Run: .venv/bin/python bench/bench_predict.py
@@ -41,9 +41,15 @@ def main():
     for m in ("gaussian", "elliptical"):
         _, times[m] = timed(lambda: rd.predict_cross_split_mse(model, N_VALUES, z, 80.0, m))
         print(f"prediction, {m:>10}, {SEEDS} seeds x {len(N_VALUES)} n:     {times[m]:7.1f} s")
-    few = 2
-    _, t_data = timed(lambda: rd.predict_cross_split_mse(model, MC_N, z[:few], 80.0, "data"))
-    print(f"prediction, data closure, {few} seeds x 1 n:            {t_data:7.1f} s")
+    t_data = {}
+    for few in (2, 12):
+        _, t_data[few] = timed(lambda: rd.predict_cross_split_mse(model, MC_N, z[:few], 80.0,
+                                                                  "data"))
+        print(f"prediction, data closure, {few:>2} seeds x 1 n:           {t_data[few]:7.1f} s")
+    per_seed = (t_data[12] - t_data[2]) / 10
+    fixed = t_data[2] - 2 * per_seed
+    print(f"  data closure: {fixed:.1f} s per n + {per_seed:.2f} s per seed and n; "
+          f"{SEEDS} seeds x {len(N_VALUES)} n would take {len(N_VALUES) * (fixed + SEEDS * per_seed):.0f} s")
     pop = model.gaussian
     centred = X - pop.mean
 

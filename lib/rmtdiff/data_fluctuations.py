@@ -400,9 +400,11 @@ def _map_variance_rows(split: DataModel, lev: Levels, B, Wk, Z, gain, sigma_T, n
         GB = ((y2[:, None, :] * F[None]) @ F.T) * Bf                 # (c, L, L)
         g = y2 @ (F * (1 - mbar)).T if est else None                 # (c, L)
         for b in range(0, S, SEED_BLOCK):
-            rho = np.einsum("sk,jk,ik->sji", Z[b:b + SEED_BLOCK], y, F, optimize=True)  # r_j
+            ZF = (Z[b:b + SEED_BLOCK, None, :] * F[None]).reshape(-1, F.shape[1])   # (s L, d)
+            rho = (y @ ZF.T).reshape(len(y), -1, L).transpose(1, 0, 2)  # r_j per node, (s, c, L)
             first[b:b + SEED_BLOCK] += np.einsum("sji,jil,sjl->s", rho, GB, rho, optimize=True)
-            m[b:b + SEED_BLOCK] += np.einsum("sji,jk->sik", rho, y, optimize=True)
+            m[b:b + SEED_BLOCK] += (rho.transpose(0, 2, 1).reshape(-1, len(y)) @ y).reshape(
+                -1, L, y.shape[1])
             if est:
                 cross[b:b + SEED_BLOCK] += np.einsum("i,sji,ji->s", Wk, rho, g, optimize=True)
     m *= F[None] / N                                                 # E_j[r (F y)_k] per node

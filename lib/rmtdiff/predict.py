@@ -9,8 +9,9 @@ expected per-pixel squared distance of the two final images is
 
 the variance from :func:`rmtdiff.data_fluctuations.sampling_map_total_variance` with the mean
 estimated. Models: ``"gaussian"`` (the paper's law), ``"elliptical"`` (the data's distribution of
-image norms; same cost), ``"data"`` (the data's fourth moments along the renormalised directions;
-:math:`O(LND)` per seed, for :math:`D` up to about a thousand).
+image scales; same cost), ``"data"`` (the data's fourth moments along the renormalised directions;
+:math:`O(L^2ND)` per ``n`` and :math:`O(LND)` per seed: at ``D = 3072``, ``N = 20000`` on 2 cores,
+25 s per ``n`` plus 0.17 s per seed, see ``bench/bench_predict.py``).
 
 The command ``python -m rmtdiff predict`` wraps :func:`predict_cross_split_mse` with a table per
 ``n``, the split size at which each eigenband's disagreement falls below 1% and a figure.
