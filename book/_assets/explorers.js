@@ -213,13 +213,20 @@
       root.dataset.key = key;
       item.maps.forEach((b64, k) => {
         const bytes = decode(b64), {c, range, cmap} = canvases[k];
-        const ctx = c.getContext("2d"), img = ctx.createImageData(w, h), lut = LUT[cmap];
+        const ctx = c.getContext("2d"), img = ctx.createImageData(w, h), lut = LUT[cmap] || LUT.gray;
         let sum = 0;
-        for (let i = 0; i < bytes.length; i++) {
-          const v = bytes[i];
-          sum += v;
-          img.data[4 * i] = lut[3 * v]; img.data[4 * i + 1] = lut[3 * v + 1];
-          img.data[4 * i + 2] = lut[3 * v + 2]; img.data[4 * i + 3] = 255;
+        if (cmap === "rgb") {                      // bytes are r, g, b per pixel
+          for (let i = 0; i < w * h; i++) {
+            for (let ch = 0; ch < 3; ch++) { img.data[4 * i + ch] = bytes[3 * i + ch]; sum += bytes[3 * i + ch]; }
+            img.data[4 * i + 3] = 255;
+          }
+        } else {
+          for (let i = 0; i < bytes.length; i++) {
+            const v = bytes[i];
+            sum += v;
+            img.data[4 * i] = lut[3 * v]; img.data[4 * i + 1] = lut[3 * v + 1];
+            img.data[4 * i + 2] = lut[3 * v + 2]; img.data[4 * i + 3] = 255;
+          }
         }
         ctx.putImageData(img, 0, 0);
         c.dataset.sum = String(sum);

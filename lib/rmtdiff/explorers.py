@@ -23,7 +23,8 @@ from ._checks import as_array
 from .kappa import solve_kappa
 
 KINDS = ("kappa", "gallery")
-CMAPS = ("gray", "magma", "diverging")     #: colour maps the JavaScript knows
+CMAPS = ("gray", "magma", "diverging", "rgb")   #: colour maps the JavaScript knows ("rgb":
+                                                #: colour images (3, h, w) in [-1, 1])
 
 
 def kappa_payload(spectra: dict, n_range=(10.0, 1e5), sigma_range=(1e-3, 10.0),
@@ -70,7 +71,9 @@ def _encode(img: np.ndarray, cmap: str) -> tuple[str, list[float]]:
     """A grey map as base64 uint8 and its value range: [-1, 1] for ``gray`` (pixels), [0, max]
     for ``magma``, [-m, m] for ``diverging``."""
     img = np.asarray(img, dtype=np.float64)
-    if cmap == "gray":
+    if cmap == "rgb":
+        img = np.moveaxis(img, 0, -1)                   # (h, w, 3): bytes in pixel order
+    if cmap in ("gray", "rgb"):
         lo, hi = -1.0, 1.0
     elif cmap == "magma":
         lo, hi = 0.0, float(img.max()) or 1.0
@@ -89,7 +92,8 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
     Parameters
     ----------
     axes : list of {"name", "values" (labels), "control": "slider" or "select"}
-    panels : list of {"title", "cmap" in :data:`CMAPS`}; every map is (h, w)
+    panels : list of {"title", "cmap" in :data:`CMAPS`}; every map is (h, w), or (3, h, w) for
+        ``"rgb"``
     items : dict mapping a tuple of axis indices to {"maps": [one (h, w) array per panel],
         "values": {field key: float}}; every combination must be present
     fields : list of {"key", "label"}: the numbers shown under the maps
@@ -117,9 +121,13 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
         item = items[combo]
         if len(item["maps"]) != len(panels):
             raise ValueError(f"item {combo} has {len(item['maps'])} maps for {len(panels)} panels")
-        shapes = {np.shape(m) for m in item["maps"]}
-        if len(shapes) != 1 or len(next(iter(shapes))) != 2:
-            raise ValueError(f"item {combo}: maps must all be 2-D of one shape; got {shapes}")
+        shapes = {np.shape(m)[-2:] for m in item["maps"]}
+        bad = [np.shape(m) for m, p in zip(item["maps"], panels)
+               if np.ndim(m) != (3 if p["cmap"] == "rgb" else 2)
+               or (p["cmap"] == "rgb" and np.shape(m)[0] != 3)]
+        if len(shapes) != 1 or bad:
+            raise ValueError(f"item {combo}: maps must be (h, w) ((3, h, w) for rgb panels) of "
+                             f"one size; got {[np.shape(m) for m in item['maps']]}")
         enc = [_encode(m, p["cmap"]) for m, p in zip(item["maps"], panels)]
         out_items[",".join(map(str, combo))] = {
             "maps": [e[0] for e in enc], "ranges": [e[1] for e in enc],
