@@ -39,10 +39,9 @@ and treating scale and direction as independent,
 the data's fourth moments at :math:`O(Nd)` per direction pair. This is exact for elliptical data
 (:math:`y = \sqrt\tau\,\Sigma^{1/2}g`, where :math:`\mathbb E_j[p^2r^2] = \mathbb E[\tau^2](QQ+2C^2)`)
 and is the Wick law for Gaussian rows (:math:`\tau_j \equiv 1`). Keeping each image's weight
-inside the average instead, :math:`\operatorname{Var}_j[w_jp_jr_j]`, was tried first and is 4-10%
-low on elliptical data and on Gaussian rows at small ``d``: an image's weight and its own
-quadratic forms are correlated through the same coordinates, a correlation the leading order
-cancels. :math:`n - \beta\,\mathrm{df}_2 > 0` always (:math:`\tilde q_jw_j < n`), and it is computed
+inside the average instead, :math:`\operatorname{Var}_j[w_jp_jr_j]`, was tried first and is 3-10%
+low on elliptical data (``d = n = 40``): an image's weight and its own quadratic forms are
+correlated through the same coordinates, a correlation the leading order cancels. :math:`n - \beta\,\mathrm{df}_2 > 0` always (:math:`\tilde q_jw_j < n`), and it is computed
 as :math:`n\frac{s}{\kappa}\mathbb E_j[\tilde q_jw_j^2]/\mathrm{df}_1 + \beta(\mathrm{df}_1-\mathrm{df}_2)`,
 a sum of positive terms.
 
