@@ -121,6 +121,7 @@ class Levels:
     w : (N, L)        Sherman-Morrison weights w_j = 1/(s/kappa + q_j/n) (0 for a row at the mean
                       when s/kappa = 0; its contributions vanish)
     u : (N, L)        q_j w_j / df1, mean 1 over the rows (the kappa equation)
+    tau : (N, L)      image scales q_j / df1 (q_j the radial part of the quadratic form)
     """
 
     s: np.ndarray
@@ -129,6 +130,7 @@ class Levels:
     F: np.ndarray
     w: np.ndarray
     u: np.ndarray
+    tau: np.ndarray
     df1: np.ndarray
     dof: np.ndarray     # n - beta df2 (same ridge), computed without cancellation
 
@@ -145,20 +147,20 @@ def levels(model: DataModel, s, n) -> Levels:
     w = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0)
     R = lam * F
     df1, df2 = R.sum(1), (R * R).sum(1)
-    u = q * w / np.where(df1 > 0, df1, 1.0)
+    tau = q / np.where(df1 > 0, df1, 1.0)
+    u = tau * w
     beta = (u * u).mean(0)
     dof = n * ratio * (q * w * w).mean(0) / np.where(df1 > 0, df1, 1.0) + beta * (df1 - df2)
     dof = np.where(k > 0, dof, n - df2)              # kappa = 0: the scaling is 0 anyway
-    return Levels(s, float(n), k, F, w, u, df1, dof)
+    return Levels(s, float(n), k, F, w, u, tau, df1, dof)
 
 
-def radial_factor(model: DataModel, lev: Levels) -> np.ndarray:
+def radial_factor(lev: Levels) -> np.ndarray:
     r""":math:`f_{ii'} = \mathbb E_j[u^{(i)}_ju^{(i')}_j]/\mathbb E_j[\tau^{(i)}_j\tau^{(i')}_j]` between
     levels, :math:`\tau_j = \tilde q_j/\mathrm{df}_1`: the images' Sherman-Morrison weights
     averaged over their scales (1 when every image has the same scale), shape (L, L)."""
-    tau = model.radial(lev.kappa) / np.where(lev.df1 > 0, lev.df1, 1.0)      # (N, L)
-    N = tau.shape[0]
-    m2 = tau.T @ tau / N
+    N = lev.tau.shape[0]
+    m2 = lev.tau.T @ lev.tau / N
     return np.divide(lev.u.T @ lev.u / N, m2, out=np.ones_like(m2), where=m2 > 0)
 
 
@@ -168,7 +170,7 @@ def _check_closure(closure: str) -> str:
     return closure
 
 
-def _centred(model: DataModel, n: float, mean: str) -> tuple[float, float]:
+def _centred(n: float, mean: str) -> tuple[float, float]:
     """(n', ridge factor) of the split's gain: with the mean estimated, the centred covariance is
     (n-1)/n times a known-mean one of n' = n-1 rows, so G_c(s) is the known-mean gain at
     (n', s n/n') (the bookkeeping of :mod:`rmtdiff.fluctuations`)."""
@@ -217,7 +219,9 @@ def _row_moments(model: DataModel, lev: Levels, i: int, V: np.ndarray | None, X:
         var = s_a2 / N - (s_a / N) ** 2
         ep2 = np.broadcast_to(((V * V) @ (F * F * model.eigvals)), shape)
     first = s_a2 / N                                                 # E_j[p^2 r^2]
-    var = radial_factor(model, lev)[i, i] * first - (first - var)    # minus E_j[p r]^2
+    u, tau = lev.u[:, i], lev.tau[:, i]
+    factor = (u @ u) / (tau @ tau) if tau @ tau > 0 else 1.0         # radial_factor, one level
+    var = factor * first - (first - var)                             # minus E_j[p r]^2
     return var, s_pa / N, ep2
 
 
@@ -243,7 +247,7 @@ def _denoiser(s, model, n, V, x, mean, closure):
     x = as_array(x, "x", ndim=(1, 2))
     check_last_dim(x, model.eigvals.size, "x", "the number of population eigenvalues")
     X = np.atleast_2d(x)
-    n1, factor = _centred(model, n, mean)
+    n1, factor = _centred(n, mean)
     lev = levels(model, s.ravel() * factor, n1)
     moments = _row_moments if closure == "data" else _elliptical_moments
     out = []
@@ -352,33 +356,55 @@ def sampling_map_total_variance(model: DataModel, n, z, sigma_T: float = 80.0,
     z = _check_seeds(z, model)
     sigma_T = check_positive(sigma_T, "sigma_T", allow_inf=True)
     Z = np.atleast_2d(z)
-    n1, _ = _centred(model, n, mean)
+    if closure == "gaussian":
+        out = gaussian_map_total_variance(model.eigvals, n, Z, sigma_T, mean, panels, order)
+        return out.reshape(z.shape[:-1])
+    n1, _ = _centred(n, mean)
     split = _scaled(model, n1 / n)
     lam1 = split.eigvals
-    if closure == "gaussian":
-        out = np.atleast_1d(_gauss_map_total(lam1, n1, Z, 0.0, sigma_T, panels=panels,
-                                             order=order))
-        gain = sampling_map_gain(lam1, n1, 0.0, sigma_T, panels, order)
+    t, W, _ = map_nodes(lam1, n1, 0.0, sigma_T, panels, order)
+    lev = levels(split, t, n1)
+    F, Wk = lev.F, W * lev.kappa
+    R = lam1 * F
+    beta = lev.u.T @ lev.u / lev.u.shape[0]                      # (L, L)
+    B = np.outer(Wk, Wk) / (n1 - beta * (R @ R.T))
+    gain = W @ R
+    if closure == "elliptical":
+        Ptr = R @ F.T                                            # sum_k lam F_i F_i'
+        h = (((B * beta * Ptr) @ F) * F).sum(0)
+        c = ((F * F).T @ (B * (2 * beta - 1)) @ (F * F)).diagonal()
+        out = (Z * Z) @ (lam1 * h) + (Z * Z) @ (lam1**2 * c)
     else:
-        t, W, _ = map_nodes(lam1, n1, 0.0, sigma_T, panels, order)
-        lev = levels(split, t, n1)
-        F, Wk = lev.F, W * lev.kappa
-        R = lam1 * F
-        beta = lev.u.T @ lev.u / lev.u.shape[0]                      # (L, L)
-        B = np.outer(Wk, Wk) / (n1 - beta * (R @ R.T))
-        gain = W @ R
-        if closure == "elliptical":
-            Ptr = R @ F.T                                            # sum_k lam F_i F_i'
-            h = (((B * beta * Ptr) @ F) * F).sum(0)
-            c = ((F * F).T @ (B * (2 * beta - 1)) @ (F * F)).diagonal()
-            out = (Z * Z) @ (lam1 * h) + (Z * Z) @ (lam1**2 * c)
-        else:
-            out = _map_variance_rows(split, lev, B, Wk, Z, gain, sigma_T, n, n1, mean,
-                                     show_progress)
+        out = _map_variance_rows(split, lev, B, Wk, Z, gain, sigma_T, n, n1, mean,
+                                 show_progress)
     if mean == "estimated":
-        mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
-        out = out + (model.eigvals * (1 - mbar) ** 2).sum() / n
+        out = out + mean_estimate_variance(model.eigvals, n, gain, sigma_T).sum()
     return out.reshape(z.shape[:-1])
+
+
+def mean_estimate_variance(eigs, n, gain, sigma_T) -> np.ndarray:
+    r"""Per-mode variance of the split mean's part of the final image,
+    :math:`(I-\bar M)\hat\mu`: :math:`\lambda_k(1 - \bar m_k)^2/n` with :math:`\bar m_k` = ``gain``
+    / :math:`\sigma_T` the expected map (``gain`` from :func:`rmtdiff.sampling_map_gain` of the
+    centred covariance). Shape (d,)."""
+    mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
+    return np.asarray(eigs) * (1 - mbar) ** 2 / n
+
+
+def gaussian_map_total_variance(eigs, n, z, sigma_T: float = 80.0, mean: str = "estimated",
+                                panels: int | None = PANELS, order: int = ORDER_MAP):
+    """The ``"gaussian"`` closure of :func:`sampling_map_total_variance` from the eigenvalues
+    alone (no rows needed): the trajectory law for the centred covariance (``n - 1`` rows,
+    eigenvalues scaled by ``(n-1)/n``) plus the mean estimate's part. Shape ``z.shape[:-1]``."""
+    lam = np.asarray(eigs, dtype=np.float64)
+    n1, _ = _centred(n, mean)
+    lam1 = lam * (n1 / n)
+    Z = np.atleast_2d(z)
+    out = np.atleast_1d(_gauss_map_total(lam1, n1, Z, 0.0, sigma_T, panels=panels, order=order))
+    if mean == "estimated":
+        gain = sampling_map_gain(lam1, n1, 0.0, sigma_T, panels, order)
+        out = out + mean_estimate_variance(lam, n, gain, sigma_T).sum()
+    return out.reshape(np.shape(z)[:-1])
 
 
 def _map_variance_rows(split: DataModel, lev: Levels, B, Wk, Z, gain, sigma_T, n, n1, mean,
@@ -386,7 +412,7 @@ def _map_variance_rows(split: DataModel, lev: Levels, B, Wk, Z, gain, sigma_T, n
     """The ``"data"`` closure of :func:`sampling_map_total_variance`, by sums over rows."""
     Y, F = split.coords, lev.F
     N = Y.shape[0]
-    Bf = B * radial_factor(split, lev)
+    Bf = B * radial_factor(lev)
     S, L = Z.shape[0], F.shape[0]
     first, cross = np.zeros(S), np.zeros(S)
     m = np.zeros((S, L, Y.shape[1]))

@@ -80,6 +80,11 @@ class DataModel:
         return self.gaussian.eigvals
 
     @cached_property
+    def rows(self) -> np.ndarray:
+        """The centred images back in pixel coordinates, shape (N, d) (computed once)."""
+        return self.coords @ self.gaussian.eigvecs.T
+
+    @cached_property
     def sq(self) -> np.ndarray:
         """Squared coordinates :math:`y_{jk}^2`, shape (N, r)."""
         return self.coords * self.coords

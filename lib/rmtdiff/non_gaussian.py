@@ -16,11 +16,6 @@ from .kappa import denoiser_gain
 from .linear_diffusion import gaussian_denoiser, sampling_map
 
 
-def _rows(model: DataModel) -> np.ndarray:
-    """The population's images back in pixel space (mean 0 is enough: splits are centred)."""
-    return model.coords @ model.gaussian.eigvecs.T
-
-
 def gain_check(model: DataModel, n: int, s, splits: int, rng, show_progress: bool = False):
     """Expected per-mode gain (mean known) at ridges ``s``: Monte Carlo, Gaussian kappa, data kappa.
 
@@ -30,7 +25,7 @@ def gain_check(model: DataModel, n: int, s, splits: int, rng, show_progress: boo
     """
     s = np.atleast_1d(np.asarray(s, dtype=np.float64))
     pop = model.gaussian
-    X = _rows(model)
+    X = model.rows
     centred = type(pop)(np.zeros_like(pop.mean), pop.eigvals, pop.eigvecs)
     sp = mc.data_splits(X, centred, n, splits, rng, show_progress=show_progress)
     mean, se = mc.mc_mean(lambda split: mc.gain_diagonal(split, s), sp)
@@ -49,7 +44,7 @@ def denoiser_check(model: DataModel, n: int, x, sigmas, splits: int, rng,
     """
     pop = model.gaussian
     U = pop.eigvecs
-    X = _rows(model)
+    X = model.rows
     centred = type(pop)(np.zeros_like(pop.mean), pop.eigvals, U)
     coords = (np.asarray(x, dtype=np.float64) - pop.mean) @ U                    # (S, r)
     outs = np.array([[gaussian_denoiser(sp, c, sg) for c, sg in zip(coords, sigmas)]
@@ -73,7 +68,7 @@ def sampler_check(model: DataModel, n: int, z, splits: int, rng, sigma_T: float 
     """
     pop = model.gaussian
     U = pop.eigvecs
-    X = _rows(model)
+    X = model.rows
     centred = type(pop)(np.zeros_like(pop.mean), pop.eigvals, U)
     coords = (np.asarray(z, dtype=np.float64) - pop.mean / sigma_T) @ U
     outs = np.array([sampling_map(sp, coords, 0.0, sigma_T)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, check_positive
-from .data_fluctuations import sampling_map_total_variance
+from .data_fluctuations import (gaussian_map_total_variance, mean_estimate_variance,
+                                sampling_map_total_variance)
 from .data_kappa import DataModel, data_model
 from .kappa import solve_kappa
 from .spectra import Gaussian
@@ -101,20 +102,10 @@ def predict_cross_split_mse(X, n, z, sigma_T: float = 80.0, model: str = "gaussi
             var = sampling_map_total_variance(pop, ni, coords, sigma_T, "estimated", model,
                                               show_progress=show_progress)
         else:
-            var = _gaussian_total(g.eigvals, ni, coords, sigma_T)
+            var = gaussian_map_total_variance(g.eigvals, ni, coords, sigma_T)
         out.append(2 * var / D)
     out = np.array(out)
     return out[0] if n_arr.ndim == 0 else out
-
-
-def _gaussian_total(lam, n, coords, sigma_T):
-    """The Gaussian law from the eigenvalues alone (no rows needed)."""
-    from .trajectories import sampling_map_total_variance as total
-    n1 = n - 1
-    lam1 = lam * (n1 / n)
-    var = total(lam1, n1, coords, 0.0, sigma_T)
-    mbar = sampling_map_gain(lam1, n1, 0.0, sigma_T) / sigma_T
-    return var + (lam * (1 - mbar) ** 2).sum() / n
 
 
 def band_edges(d: int) -> np.ndarray:
@@ -138,8 +129,8 @@ def band_disagreement(eigs, n, sigma_T: float = 80.0, edges=None) -> np.ndarray:
     n1 = n - 1
     lam1 = lam * (n1 / n)
     per_mode = sampling_map_mode_variance(lam1, n1, np.ones(lam.size), 0.0, sigma_T)
-    mbar = sampling_map_gain(lam1, n1, 0.0, sigma_T) / sigma_T
-    per_mode = per_mode + lam * (1 - mbar) ** 2 / n
+    per_mode = per_mode + mean_estimate_variance(
+        lam, n, sampling_map_gain(lam1, n1, 0.0, sigma_T), sigma_T)
     return np.array([2 * per_mode[a:b].sum() / max(lam[a:b].sum(), np.finfo(float).tiny)
                      for a, b in zip(edges[:-1], edges[1:])])
 
