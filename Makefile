@@ -72,14 +72,14 @@ chapter: setup
 	$(PY) tools/book.py execute --scale $(SCALE) --only $(NAME) --params '$(PARAMS)'
 	@echo "Executed notebook: _build/executed/$(SCALE)/$(NAME).ipynb"
 
-# The network chapters' runs as a sweep (rmtdiff.sweep): locally one after another by default, or
-# as a SLURM job array; ARGS takes any option of `python -m rmtdiff.sweep launch --help`.
+# The network chapters' runs as a sweep (rmtdiff.experiments.sweep): locally one after another by default, or
+# as a SLURM job array; ARGS takes any option of `python -m rmtdiff sweep launch --help`.
 ARGS ?=
 sweep: venv
-	$(PY) -m rmtdiff.sweep launch --scale $(SCALE) $(ARGS)
+	$(PY) -m rmtdiff sweep launch --scale $(SCALE) $(ARGS)
 
 sweep-status: venv
-	$(PY) -m rmtdiff.sweep status --scale $(SCALE) $(ARGS)
+	$(PY) -m rmtdiff sweep status --scale $(SCALE) $(ARGS)
 
 clean:
 	rm -rf _build

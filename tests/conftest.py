@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rmtdiff.spectra import Gaussian
+from rmtdiff.core.spectra import Gaussian
 
 
 def random_gaussian(rng: np.random.Generator, d: int, eigvals=None) -> Gaussian:

@@ -1,59 +1,48 @@
 """rmtdiff: computations behind the executable book on the consistency of diffusion models.
 
-Modules (one concept each):
+Layers, each importing only those below it (checked by import-linter, ``ARCHITECTURE.md``):
 
-* :mod:`rmtdiff.data` -- datasets without downloads, IDX loaders, disjoint splits;
-* :mod:`rmtdiff.datasets` -- any dataset by name or path (CIFAR, image folders and zips, arrays);
-* :mod:`rmtdiff.dataset_statistics` -- streaming mean and covariance, cached by content hash;
-* :mod:`rmtdiff.spectra` -- empirical means, covariances and their eigen-decompositions;
-* :mod:`rmtdiff.linear_diffusion` -- the Gaussian denoiser and the exact sampling map;
-* :mod:`rmtdiff.kappa` -- the renormalised noise kappa(sigma^2) and the expected denoiser gain;
-* :mod:`rmtdiff.data_kappa` -- kappa from the images' own quadratic forms (non-Gaussian data);
-* :mod:`rmtdiff.data_fluctuations` -- split-to-split variances with the data's own moments;
-* :mod:`rmtdiff.non_gaussian` -- the Gaussian, elliptical and data closures against Monte Carlo;
-* :mod:`rmtdiff.predict` -- predicted same-seed MSE for any dataset (``python -m rmtdiff predict``);
-* :mod:`rmtdiff.spectral_density` -- the limiting eigenvalue density of the sample covariance;
-* :mod:`rmtdiff.montecarlo` -- many independent splits and their eigen-decompositions;
-* :mod:`rmtdiff.fluctuations` -- the split-to-split variance of the learned denoiser;
-* :mod:`rmtdiff.trajectories` -- the expected sampling map and its variance along the trajectory;
-* :mod:`rmtdiff.edm` -- the EDM schedule, seeded noise and the Heun sampler;
-* :mod:`rmtdiff.metrics` -- per-pixel MSE and nearest neighbours;
-* :mod:`rmtdiff.consistency` -- the same-seed experiment on disjoint splits;
-* :mod:`rmtdiff.networks` -- the UNet and the DiT (presets from 2 CPU cores to the paper's);
-* :mod:`rmtdiff.training` -- EDM preconditioning, loss and training with exact resume;
-* :mod:`rmtdiff.distributed` -- one run over several processes (DDP under torchrun or SLURM);
-* :mod:`rmtdiff.runs` -- content-addressed training runs (train once, find again by key);
-* :mod:`rmtdiff.sweep` -- grids of runs on this machine or a SLURM cluster (submitit);
-* :mod:`rmtdiff.network_consistency` -- the networks' same-seed experiment and its linear twin;
-* :mod:`rmtdiff.mismatch` -- the linear theory of two splits from different populations;
-* :mod:`rmtdiff.config` -- chapter configurations at the ``ci``/``book``/``paper`` scales;
-* :mod:`rmtdiff.plotting` -- every figure helper.
+* :mod:`rmtdiff.presentation` -- figures, explorer payloads, tables;
+* :mod:`rmtdiff.experiments` -- configurations, Monte Carlo, the linear and network experiments,
+  the closures against Monte Carlo, the prediction tool, sweeps;
+* :mod:`rmtdiff.nets` and :mod:`rmtdiff.data` (independent of each other) -- networks, training
+  and runs; datasets, readers, splits, statistics;
+* :mod:`rmtdiff.theory` -- kappa, spectral density, fluctuations, trajectories, mismatch, the
+  non-Gaussian closures;
+* :mod:`rmtdiff.core` -- Gaussian models, the linear denoiser and sampling map, EDM, metrics;
+* :mod:`rmtdiff.util` -- checks, atomic writes, paths, device, progress, code fingerprints.
+
+``import rmtdiff as rd`` gives the names the chapters use (below); torch is imported only by
+:mod:`rmtdiff.nets` (and by resizing images).
 """
 
-from .config import SCALES, default_device, describe, preset, to_json
-from .consistency import LinearConsistency, linear_consistency
-from .data import ImageDataset, disjoint_splits, load_digits, load_fashion_mnist, read_idx
-from .datasets import load_dataset
-from .predict import predict_cross_split_mse
-from .kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
-from .spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenko_pastur_density
-from ._progress import progress
-from .fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
+from .experiments.config import SCALES, describe, preset, to_json
+from .util.device import default_device
+from .experiments.linear_consistency import LinearConsistency, linear_consistency
+from . import data
+from .data.train_test import NetworkData, prepare_data
+from .data import (ImageDataset, disjoint_splits, display_name, load_dataset, load_digits,
+                   load_fashion_mnist, read_idx, split_pair)
+from .experiments.predict import predict_cross_split_mse
+from .theory.kappa import KappaConvergenceError, denoiser_gain, df1, df2, dkappa_ds, kappa_isotropic, solve_kappa
+from .theory.spectral_density import esd_bin_mass, esd_density, kappa_complex, marchenko_pastur_density
+from .util.progress import progress
+from .theory.fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
                            pixel_variance, quadratic_form, scaling_factor)
-from .trajectories import (sampling_map_gain, sampling_map_mode_variance, sampling_map_total_variance,
+from .theory.trajectories import (sampling_map_gain, sampling_map_mode_variance, sampling_map_total_variance,
                            sampling_map_variance)
-from .edm import heun_sample, karras_sigmas, seed_noise
-from .linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
-from .metrics import (band_mse, memorisation_fraction, mode_variance, nearest_neighbours,
+from .core.edm import heun_sample, karras_sigmas, seed_noise
+from .core.linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
+from .core.metrics import (band_mse, memorisation_fraction, mode_variance, nearest_neighbours,
                       pixel_mse, two_nearest)
-from .spectra import Gaussian, fit_gaussian
+from .core.spectra import Gaussian, fit_gaussian
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SCALES", "default_device", "describe", "preset", "to_json",
     "LinearConsistency", "linear_consistency",
-    "ImageDataset", "disjoint_splits", "load_dataset", "predict_cross_split_mse", "load_digits", "load_fashion_mnist", "read_idx",
+    "ImageDataset", "NetworkData", "data", "prepare_data", "disjoint_splits", "display_name", "load_dataset", "split_pair", "predict_cross_split_mse", "load_digits", "load_fashion_mnist", "read_idx",
     "KappaConvergenceError", "denoiser_gain", "df1", "df2", "dkappa_ds", "kappa_isotropic", "solve_kappa",
     "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
     "progress", "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance",

@@ -1,171 +1,21 @@
-"""Command line: ``python -m rmtdiff predict --data PATH_OR_NAME [--size 32] --n 300,1000,3000``.
-
-Predicts, for a dataset in any format :func:`rmtdiff.load_dataset` reads, how far apart the images
-of two diffusion models trained on independent splits of ``n`` images will be from the same seed
-(the linear theory of the book), prints a table per ``n`` and per eigenband and writes
-``predict.json`` and ``predict.png`` to ``--out``.
-"""
+"""``python -m rmtdiff predict ...`` (:mod:`rmtdiff.experiments.predict_cli`) and
+``python -m rmtdiff sweep launch|status ...`` (:mod:`rmtdiff.experiments.sweep.cli`)."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
-import tempfile
-import time
-from pathlib import Path
-
-import numpy as np
-
-
-def _n_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--n must be comma-separated whole numbers, e.g. "
-                                         f"300,1000,3000; got {text!r}") from None
-    if not values or min(values) < 2:
-        raise argparse.ArgumentTypeError(f"--n needs split sizes >= 2; got {text!r}")
-    return values
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1; got {v}")
-    return v
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m rmtdiff", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    pr = sub.add_parser("predict", help="predicted same-seed MSE between two splits' samples")
-    pr.add_argument("--data", required=True,
-                    help="dataset name (cifar10, fashion-mnist, digits, ...) or a path: image "
-                         "folder/zip/tar, CIFAR folder or archive, IDX folder, .npy/.npz")
-    pr.add_argument("--size", type=_positive_int, default=None,
-                    help="resize images to SIZE x SIZE (default: their own size)")
-    pr.add_argument("--n", type=_n_list, default=[300, 1000, 3000, 10000],
-                    help="comma-separated split sizes (default 300,1000,3000,10000)")
-    pr.add_argument("--model", choices=("gaussian", "elliptical", "data"), default="gaussian",
-                    help="gaussian: the paper's law; elliptical: corrected for the spread of "
-                         "image norms (same cost); data: the data's fourth moments (slow for "
-                         "large images)")
-    pr.add_argument("--seeds", type=_positive_int, default=1000, help="seeds (default 1000)")
-    pr.add_argument("--sigma-T", type=float, default=80.0, help="initial noise level (80)")
-    pr.add_argument("--limit", type=_positive_int, default=None,
-                    help="use only the first LIMIT images")
-    pr.add_argument("--out", default=None,
-                    help="folder for predict.json and predict.png (default predict-<data name>)")
-    return p
-
-
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def predict_command(args) -> dict:
-    from .data_kappa import data_model
-    from .dataset_statistics import dataset_statistics
-    from .datasets import load_dataset
-    from .edm import seed_noise
-    from .predict import (band_disagreement, band_edges, band_sample_complexity, kappa0,
-                          predict_cross_split_mse)
-
-    t0 = time.perf_counter()
-    data = load_dataset(args.data, size=args.size, limit=args.limit)
-    X = data.flat()
-    N, D = X.shape
-    if N < 2:
-        raise ValueError(f"--data {args.data} holds {N} image; the prediction needs at least 2")
-    print(f"{args.data}: {N} images of {D} values ({data.shape})", file=sys.stderr)
-    stats = dataset_statistics(X, show_progress=True)              # cached by content
-    pop = stats if args.model == "gaussian" else data_model(X)
-    z = seed_noise(range(args.seeds), D)
-    mse = np.atleast_2d(predict_cross_split_mse(pop, args.n, z, args.sigma_T, args.model,
-                                                show_progress=True))
-    lam = stats.eigvals
-    edges = band_edges(lam.size)
-    names = [f"{a + 1}-{b}" for a, b in zip(edges[:-1], edges[1:])]
-    rel = np.array([band_disagreement(lam, n, args.sigma_T, edges) for n in args.n])
-    needed = band_sample_complexity(lam, 0.01, args.sigma_T)
-    result = {
-        "data": str(args.data), "images": N, "pixels": D, "model": args.model,
-        "sigma_T": args.sigma_T, "seeds": args.seeds, "n": args.n,
-        "mse_mean": mse.mean(1).tolist(), "mse_median": np.median(mse, 1).tolist(),
-        "mse_p10": np.quantile(mse, 0.1, 1).tolist(), "mse_p90": np.quantile(mse, 0.9, 1).tolist(),
-        "kappa0": [kappa0(lam, n) for n in args.n],
-        "bands": names, "band_relative_disagreement": rel.tolist(),
-        "band_n_at_1pct": [None if np.isnan(v) else int(v) for v in needed],
-        "seconds": time.perf_counter() - t0,
-    }
-    _print_tables(result)
-    out = Path(args.out or f"predict-{Path(str(args.data)).stem}")
-    _atomic_write(out / "predict.json",
-                  lambda p: Path(p).write_text(json.dumps(result, indent=1)))
-    _atomic_write(out / "predict.png", lambda p: _figure(result, mse, p))
-    print(f"wrote {out / 'predict.json'} and {out / 'predict.png'}", file=sys.stderr)
-    return result
-
-
-def _print_tables(r: dict) -> None:
-    print(f"\nPredicted same-seed MSE per pixel between two splits ({r['model']} model, "
-          f"{r['seeds']} seeds, sigma_T = {r['sigma_T']:g})")
-    head = f"{'n':>8} {'mean MSE':>10} {'median':>10} {'10%-90% of seeds':>22} {'kappa_0':>10}"
-    print(head + "".join(f" {b:>10}" for b in r["bands"]))
-    for i, n in enumerate(r["n"]):
-        row = (f"{n:>8} {r['mse_mean'][i]:>10.4g} {r['mse_median'][i]:>10.4g} "
-               f"{r['mse_p10'][i]:>10.4g}-{r['mse_p90'][i]:<11.4g} {r['kappa0'][i]:>10.3g}")
-        print(row + "".join(f" {v:>10.3g}" for v in r["band_relative_disagreement"][i]))
-    print("(band columns: 2 sum Var / sum lambda over the eigenband, modes by decreasing variance)")
-    print("\nSplit size at which each eigenband's relative disagreement falls below 1%:")
-    for b, v in zip(r["bands"], r["band_n_at_1pct"]):
-        print(f"  modes {b:>12}: " + (f"n = {v}" if v is not None else "above 10^7"))
-
-
-def _figure(r: dict, mse: np.ndarray, path: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-    n = np.array(r["n"])
-    a.loglog(n, r["mse_median"], "o-", label="median seed")
-    a.fill_between(n, r["mse_p10"], r["mse_p90"], alpha=0.3, label="10%-90% of seeds")
-    a.set(xlabel="split size n", ylabel="same-seed MSE per pixel",
-          title=f"{Path(r['data']).name}: {r['model']} model")
-    a.legend()
-    rel = np.array(r["band_relative_disagreement"])
-    for j, name in enumerate(r["bands"]):
-        b.loglog(n, rel[:, j], "o-", label=f"modes {name}")
-    b.axhline(0.01, color="k", ls="--", lw=1, label="1%")
-    b.set(xlabel="split size n", ylabel="relative disagreement per band")
-    b.legend(fontsize=8)
-    fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        if args.command == "predict":
-            predict_command(args)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    """Dispatch to the command named by the first argument."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "sweep":
+        from .experiments.sweep.cli import main as sweep_main
+
+        return sweep_main(argv[1:])
+    from .experiments.predict_cli import main as predict_main
+
+    return predict_main(argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+"""The container every reader returns: images in ``[-1, 1]`` with their labels.
+
+Conventions (the whole data layer)
+----------------------------------
+* Images are float arrays in ``[-1, 1]``: shape ``(N, H, W)`` for grey datasets and
+  ``(N, C, H, W)`` for colour ones (``C = 3``, channel first, as torch wants them);
+  :meth:`ImageDataset.flat` gives rows of ``C*H*W`` pixels in that order.
+* ``uint8`` pixels ``p`` map to ``p / 127.5 - 1`` (:func:`to_unit_range`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    """Images in ``[-1, 1]`` with their labels.
+
+    Attributes
+    ----------
+    name : str
+    images : ndarray, shape (N, H, W) or (N, C, H, W), float
+    labels : ndarray, shape (N,), int64
+    source : str
+        Where the data came from (a folder or a package).
+    """
+
+    name: str
+    images: np.ndarray
+    labels: np.ndarray
+    source: str
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of one image."""
+        return self.images.shape[1:]
+
+    def flat(self) -> np.ndarray:
+        """The images as rows, shape ``(N, H * W)``."""
+        return self.images.reshape(len(self.images), -1)
+
+
+def to_unit_range(pixels: np.ndarray) -> np.ndarray:
+    """Map uint8 pixels ``0..255`` to float64 in ``[-1, 1]``: ``p / 127.5 - 1``."""
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8:
+        raise TypeError(f"pixels must be uint8 (0..255); got dtype {pixels.dtype}")
+    return pixels.astype(np.float64) / 127.5 - 1.0

@@ -1,0 +1,93 @@
+"""Submitting jobs: submitit's local executor (subprocesses, ``parallel`` at a time) or a SLURM
+job array."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from .plan import SweepJob
+from .state import _write_state
+from .worker import TrainJob
+
+
+def slurm_parameters(partition: str | None = None, gpus_per_node: int = 1,
+                     timeout_min: int = 240, cpus_per_task: int | None = None,
+                     mem_gb: int | None = None, account: str | None = None,
+                     qos: str | None = None, array_parallelism: int = 64,
+                     signal_delay_s: int = 120, setup: list[str] | None = None) -> dict:
+    """submitit's :class:`~submitit.SlurmExecutor` parameters for one run per job: ``gpus_per_node``
+    tasks (one DDP rank per GPU), USR2 ``signal_delay_s`` seconds before the time limit (time to
+    reach the next checkpoint is not needed: the run resumes from its last one)."""
+    if gpus_per_node < 1:
+        raise ValueError(f"gpus_per_node must be >= 1; got {gpus_per_node}")
+    if timeout_min < 1:
+        raise ValueError(f"timeout_min must be >= 1; got {timeout_min}")
+    params = {"job_name": "rmtdiff", "partition": partition, "nodes": 1,
+              "gpus_per_node": gpus_per_node, "ntasks_per_node": gpus_per_node,
+              "cpus_per_task": cpus_per_task or 8, "time": timeout_min,
+              "signal_delay_s": signal_delay_s, "array_parallelism": array_parallelism,
+              "mem": f"{mem_gb}GB" if mem_gb else None, "account": account, "qos": qos,
+              "setup": setup}
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def make_executor(kind: str, folder: Path, slurm: dict | None = None, max_requeue: int = 10,
+                  timeout_min: float = 24 * 60, signal_delay_s: int = 30):
+    """A submitit executor writing its logs under ``folder``. Locally a job gets
+    ``timeout_min`` minutes (submitit's own default is 2) and the time-out signal
+    ``signal_delay_s`` seconds before; on the signal it is requeued and resumes."""
+    import submitit
+
+    if kind == "local":
+        ex = submitit.LocalExecutor(folder, max_num_timeout=max_requeue)
+        ex.update_parameters(timeout_min=timeout_min, signal_delay_s=signal_delay_s)
+        return ex
+    if kind == "slurm":
+        ex = submitit.SlurmExecutor(folder, max_num_timeout=max_requeue)
+        ex.update_parameters(**(slurm or {}))
+        return ex
+    raise ValueError(f"executor must be 'local' or 'slurm'; got {kind!r}")
+
+
+def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
+           slurm: dict | None = None, max_requeue: int = 10, wait: bool = True,
+           timeout_min: float = 24 * 60, signal_delay_s: int = 30, out=sys.stdout) -> list:
+    """Submit the jobs that are not done; returns the submitit jobs. Locally, ``parallel`` run
+    at a time, each for at most ``timeout_min`` minutes before it is requeued (and resumes), and
+    (with ``wait``) the call returns when all have ended; on SLURM, one array (``slurm`` holds
+    its parameters, :func:`slurm_parameters`)."""
+    todo = [j for j in jobs if not j.done]
+    print(f"{len(jobs)} jobs: {len(jobs) - len(todo)} already done, {len(todo)} to run", file=out)
+    if not todo:
+        return []
+    folder = Path(todo[0].cfg.run_dir) / "_sweep" / "logs"
+    ex = make_executor(executor, folder, slurm, max_requeue, timeout_min, signal_delay_s)
+    if executor == "slurm":
+        with ex.batch():
+            subs = [ex.submit(TrainJob(j)) for j in todo]
+        for j in todo:
+            _write_state(j.cfg, j.key, state="submitted", label=j.label, submitted=time.time())
+        print(f"submitted array {subs[0].job_id.split('_')[0]} ({len(subs)} jobs); follow it "
+              f"with: python -m rmtdiff sweep status --run-dir {todo[0].cfg.run_dir}", file=out)
+        return subs
+    parallel = max(1, int(parallel))
+    pending, running, finished = list(todo), [], []
+    while pending or running:
+        while pending and len(running) < parallel:
+            j = pending.pop(0)
+            running.append((j, ex.submit(TrainJob(j)), time.time()))
+        if not wait:
+            return [s for _, s, _ in running]
+        time.sleep(0.2)
+        for item in list(running):
+            j, sub, t0 = item
+            if sub.done():
+                running.remove(item)
+                state = sub.state
+                ok = state == "FINISHED" and j.done
+                print(f"{'done' if ok else 'FAILED'}  {j.label}  ({time.time() - t0:.1f} s)"
+                      + ("" if ok else f": see {sub.paths.stderr}"), file=out, flush=True)
+                finished.append(sub)
+    return finished

@@ -1,0 +1,260 @@
+"""Content-addressed training runs: train once, find again by key, resume when interrupted.
+
+A run is one network trained on one split and sampled from the shared seed bank. Its key hashes
+everything the result depends on and nothing else:
+
+* the network and training configurations and the sampling settings (seeds, Heun steps);
+* the training images themselves (their float32 bytes, so the dataset, the split's indices and
+  the preprocessing are all covered) and the held-out images used for the held-out loss;
+* the code on the training and sampling path: a fingerprint (:func:`rmtdiff.util.codehash.fingerprint`)
+  of every definition reachable from :data:`TRAINING_ROOTS` (the initial weights, the training
+  loop and its loss, the networks, the sampler). Docstrings, comments, imports, moved modules and
+  every other function (the kappa solver, a plot, this module's bookkeeping) never retrain a
+  network; a change to the training step, the loss, a network or the sampler does.
+
+Layout of a run folder ``<store>/<key>/``::
+
+    run.json         resolved configuration, dataset, split, n, steps done, losses, seconds, versions
+    history.json     the loss history (train and held-out, raw and EMA weights)
+    checkpoint.pt    the latest checkpoint (resume point; written to a temporary name, then renamed)
+    model.pt         the final raw and EMA weights
+    samples.npy      float32 (seeds, C, H, W): the seed bank through 35 Heun steps, clipped to
+                     [-1, 1] like an image (the linear model's images are not clipped)
+    probe_<step>.npy float32 samples of the first PROBE_SEEDS seeds at every checkpoint (how the
+                     samples move as training goes on)
+
+``run.json`` is written last: a folder without it is unfinished and is resumed from its
+checkpoint the next time the same run is asked for.
+
+Under ``torchrun`` (several processes, :mod:`rmtdiff.distributed`) every rank calls
+:func:`train_run` with the same arguments; rank 0 alone writes the folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import distributed
+
+from ..core import edm
+
+from . import networks
+
+from . import training
+from .networks import NetworkConfig
+from .training import Denoiser, TrainConfig
+from ..util.device import default_device
+from ..util.codehash import fingerprint
+from ..util.io import atomic_write, write_json
+
+PROBE_SEEDS = 32   #: seeds sampled at every checkpoint
+#: the modules whose source enters a run's key
+#: where the code that determines a run's weights and samples starts (see the module docstring)
+TRAINING_ROOTS = ("rmtdiff.nets.runs.initial_denoiser", "rmtdiff.nets.runs.as_training_images",
+                  "rmtdiff.nets.training.train", "rmtdiff.nets.runs.sample_seed_bank")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run: its folder, its record and its samples."""
+
+    path: Path
+    record: dict
+    samples: np.ndarray          # (seeds, C, H, W) float32
+
+    @property
+    def history(self) -> list[dict]:
+        return self.record["history"]
+
+    def denoiser(self, ema: bool = False, device: str = "cpu") -> Denoiser:
+        """The trained denoiser (raw weights by default, as the paper samples)."""
+        net = networks.build_network(NetworkConfig(**_tuples(self.record["network"])))
+        D = Denoiser(net)
+        state = torch.load(self.path / "model.pt", map_location=device, weights_only=False)
+        D.load_state_dict(state["ema" if ema else "model"])
+        return D.to(device).eval()
+
+
+def _tuples(d: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
+def _sha(array) -> str:
+    a = np.ascontiguousarray(np.asarray(array, dtype=np.float32))
+    return hashlib.sha256(str(a.shape).encode() + a.tobytes()).hexdigest()
+
+
+def training_code_fingerprint() -> str:
+    """:func:`rmtdiff.util.codehash.fingerprint` of :data:`TRAINING_ROOTS` (hex)."""
+    return fingerprint(TRAINING_ROOTS)
+
+
+def initial_denoiser(net_cfg: NetworkConfig, seed: int, device: str) -> Denoiser:
+    """The untrained denoiser of a run: weights drawn under ``torch.manual_seed(seed)`` (torch's
+    global generator state is restored afterwards), channels-last for the UNet (1.2x faster on 2
+    CPU cores, ``bench/bench_training.py``)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        D = Denoiser(networks.build_network(net_cfg)).to(device)
+    return D.to(memory_format=torch.channels_last) if net_cfg.arch == "unet" else D
+
+
+def as_training_images(images: np.ndarray, net_cfg: NetworkConfig, device: str) -> torch.Tensor:
+    """The split's images as the float32 tensor training draws minibatches from."""
+    x = torch.as_tensor(images, dtype=torch.float32, device=device)
+    return x.contiguous(memory_format=torch.channels_last) if net_cfg.arch == "unet" else x
+
+
+def run_key(net_cfg: NetworkConfig, train_cfg: TrainConfig, images, held_out, seeds,
+            heun_steps: int, meta: dict) -> str:
+    """The key of a run (hex, 20 characters); see the module docstring for what it covers."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"network": asdict(net_cfg), "train": asdict(train_cfg),
+                         "seeds": [int(s) for s in seeds], "heun_steps": int(heun_steps),
+                         "meta": meta}, sort_keys=True).encode())
+    h.update(_sha(images).encode())
+    h.update(_sha(held_out).encode() if held_out is not None else b"none")
+    h.update(training_code_fingerprint().encode())
+    return h.hexdigest()[:20]
+
+
+def sample_seed_bank(D: Denoiser, seeds, shape: tuple[int, ...], heun_steps: int = edm.N_STEPS,
+                     sigma_max: float = edm.SIGMA_MAX) -> np.ndarray:
+    """The seed bank through Heun's sampler: ``seed_noise(seeds, shape)`` (float64 draws, the
+    same for every model and for the linear model) run in float32; returns float32
+    ``(len(seeds), *shape)`` clipped to ``[-1, 1]``."""
+    sigmas = edm.karras_sigmas(heun_steps, sigma_max=sigma_max)
+    z = torch.as_tensor(edm.seed_noise(seeds, shape), dtype=torch.float32)
+    x = edm.heun_sample(D, sigmas[0] * z, sigmas).numpy().astype(np.float32)
+    return np.clip(x, -1.0, 1.0)
+
+
+class _Progress:
+    """A bar per run (loss, steps/s, time left) on a terminal; under papermill or in a log, one
+    line per run at the end and nothing else."""
+
+    def __init__(self, label: str, total: int, start: int):
+        self.label, self.total = label, total
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm.std import tqdm
+
+            self.bar = tqdm(total=total, initial=start, desc=label, mininterval=1.0, leave=False)
+
+    def __call__(self, step: int, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+
+    def close(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        print(line, flush=True)
+
+
+def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: TrainConfig,
+              images: np.ndarray, held_out: np.ndarray | None, seeds, meta: dict,
+              heun_steps: int = edm.N_STEPS, device: str | None = None) -> Run:
+    """Find the run in ``store`` by its key, or train (resuming an unfinished one) and sample it.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, C, H, W), values in [-1, 1]
+        The split's training images.
+    held_out : ndarray, shape (m, C, H, W), or None
+        Images never trained on, for the held-out loss.
+    seeds : sequence of int
+        The seed bank.
+    meta : dict
+        JSON-able description of the data (dataset name, split, n, index hash), recorded and keyed.
+    """
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1:] != (net_cfg.channels, net_cfg.image_size,
+                                                 net_cfg.image_size):
+        raise ValueError(f"images must have shape (n, {net_cfg.channels}, {net_cfg.image_size}, "
+                         f"{net_cfg.image_size}) for this network; got {images.shape}")
+    key = run_key(net_cfg, train_cfg, images, held_out, seeds, heun_steps, meta)
+    folder = Path(store) / key
+    if (folder / "run.json").exists():
+        return load_run(folder)
+    main = distributed.is_main()
+    if main:
+        folder.mkdir(parents=True, exist_ok=True)
+    distributed.barrier()
+    device = device or default_device()
+    D = initial_denoiser(net_cfg, train_cfg.seed, device)
+    x = as_training_images(images, net_cfg, device)
+    x_held = None if held_out is None else torch.as_tensor(held_out, dtype=torch.float32,
+                                                          device=device)
+    ckpt = folder / "checkpoint.pt"
+    start_step = (torch.load(ckpt, map_location="cpu", weights_only=False)["step"]
+                  if ckpt.exists() else 0)
+    label = f"{net_cfg.arch} {meta.get('split_name', '')}".strip()
+    bar = _Progress(label, train_cfg.steps, start_step) if main else None
+    probe = list(seeds)[:PROBE_SEEDS]
+
+    def save_probe(step, model):
+        was_training = model.training
+        x_probe = sample_seed_bank(model.eval(), probe, images.shape[1:], heun_steps)
+        model.train(was_training)
+        atomic_write(folder / f"probe_{step}.npy", lambda tmp: _save_npy(tmp, x_probe))
+
+    out = training.train(D, x, train_cfg, ckpt, held_out=x_held, progress=bar,
+                         on_checkpoint=save_probe)
+    if main:
+        _finish(folder, key, D, out, net_cfg, train_cfg, meta, seeds, heun_steps, images.shape[1:],
+                start_step, device, bar, label)
+    distributed.barrier()
+    return load_run(folder)
+
+
+def _finish(folder, key, D, out, net_cfg, train_cfg, meta, seeds, heun_steps, shape, start_step,
+            device, bar, label) -> None:
+    """Rank 0's end of a run: sample the seed bank, write the weights and the record."""
+    samples = sample_seed_bank(D.eval(), seeds, shape, heun_steps)
+    atomic_write(folder / "model.pt", lambda tmp: torch.save({"model": D.state_dict(), "ema": out["ema"]}, tmp))
+    atomic_write(folder / "samples.npy", lambda tmp: _save_npy(tmp, samples))
+    last = out["history"][-1]
+    record = {"key": key, "network": asdict(net_cfg), "train": asdict(train_cfg), "meta": meta,
+              "seeds": [int(s) for s in seeds], "heun_steps": heun_steps,
+              "parameters": networks.parameter_count(D), "steps_done": last["step"],
+              "final": last, "history": out["history"], "seconds": round(out["seconds"], 1),
+              "resumed_from": start_step, "device": device,
+              "processes": distributed.world()[1],
+              "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+              "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                           "numpy": np.__version__}}
+    write_json(folder / "history.json", out["history"])
+    write_json(folder / "run.json", record)
+    bar.close(f"trained {label}: {last['step']} steps in {out['seconds']:.0f} s, train loss "
+              f"{last['train_loss']:.4f}, held-out loss {last.get('held_out_loss', float('nan')):.4f}")
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as f:            # a file object: np.save would append ".npy" to a name
+        np.save(f, array)
+
+
+def load_run(folder: str | os.PathLike) -> Run:
+    """A finished run from its folder; a clear error when it is missing or unfinished."""
+    folder = Path(folder)
+    if not (folder / "run.json").exists():
+        raise FileNotFoundError(f"{folder} is not a finished run (no run.json); train it with "
+                                "train_run, which resumes from its checkpoint")
+    record = json.loads((folder / "run.json").read_text())
+    return Run(folder, record, np.load(folder / "samples.npy"))
+
+
+def probe_samples(run: Run) -> dict[int, np.ndarray]:
+    """``{step: samples}`` of the first :data:`PROBE_SEEDS` seeds at every checkpoint."""
+    return {int(p.stem.split("_")[1]): np.load(p) for p in sorted(run.path.glob("probe_*.npy"))}

@@ -1,0 +1,218 @@
+r"""EDM training of a denoising network on one split, with exact resume.
+
+Conventions
+-----------
+* Images are float32 tensors in ``[-1, 1]`` of shape ``(n, C, H, W)``; ``sigma`` is a noise
+  standard deviation and :math:`x_\sigma = x_0 + \sigma\varepsilon`.
+* Preconditioning (Karras et al. 2022, Table 1, with :math:`\sigma_\text{data} = 0.5`):
+
+  .. math::
+     c_\text{skip} = \frac{\sigma_d^2}{\sigma^2+\sigma_d^2},\quad
+     c_\text{out} = \frac{\sigma\sigma_d}{\sqrt{\sigma^2+\sigma_d^2}},\quad
+     c_\text{in} = \frac{1}{\sqrt{\sigma^2+\sigma_d^2}},\quad
+     c_\text{noise} = \tfrac14\ln\sigma,
+
+  :math:`D(x;\sigma) = c_\text{skip}x + c_\text{out}F(c_\text{in}x;\, c_\text{noise})`.
+* Loss: :math:`\ln\sigma\sim\mathcal N(P_\text{mean}, P_\text{std}^2)` with
+  :math:`(P_\text{mean}, P_\text{std}) = (-1.2, 1.2)`, weight
+  :math:`\lambda(\sigma) = (\sigma^2+\sigma_d^2)/(\sigma\sigma_d)^2`, and
+  :math:`\mathcal L = \mathbb E\,\lambda(\sigma)\,\|D(x_0+\sigma\varepsilon;\sigma) - x_0\|^2/(CHW)`
+  (mean over pixels), so that every noise level contributes about equally.
+* On CUDA the forward pass runs under bfloat16 autocast; on the CPU in float32.
+* Every random draw of training (minibatch indices, noise levels, noise) comes from one
+  ``torch.Generator`` seeded by the configuration; its state is saved in every checkpoint, so a
+  resumed run continues the same stream and ends, on CPU, with bit-identical weights.
+* Under ``torchrun`` (:mod:`rmtdiff.distributed`) every rank draws the same global minibatch and
+  noise, trains on its own share of it through DistributedDataParallel, and rank 0 alone
+  evaluates losses and writes checkpoints: the same run as one process, up to summation order.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from ..util.io import atomic_write
+from . import distributed
+
+SIGMA_DATA = 0.5      #: sigma_d, the assumed standard deviation of the data
+P_MEAN, P_STD = -1.2, 1.2
+
+
+def precond(sigma, sigma_data: float = SIGMA_DATA):
+    r"""EDM's :math:`(c_\text{skip}, c_\text{out}, c_\text{in}, c_\text{noise})` at ``sigma``
+    (a float or a tensor; same type out).
+
+    >>> [round(float(c), 4) for c in precond(0.5)]
+    [0.5, 0.3536, 1.4142, -0.1733]
+    """
+    s2, d2 = sigma**2, sigma_data**2
+    root = (s2 + d2) ** 0.5
+    log = torch.log(sigma) if torch.is_tensor(sigma) else math.log(sigma)
+    return d2 / (s2 + d2), sigma * sigma_data / root, 1 / root, log / 4
+
+
+def loss_weight(sigma, sigma_data: float = SIGMA_DATA):
+    r""":math:`\lambda(\sigma) = (\sigma^2+\sigma_d^2)/(\sigma\sigma_d)^2 = 1/c_\text{out}^2`."""
+    return (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
+
+
+class Denoiser(nn.Module):
+    """The preconditioned denoiser ``D(x, sigma)`` around a raw network ``F(x, c_noise)``.
+
+    Calling it with a NumPy array or a tensor and a float ``sigma`` (the interface of
+    :func:`rmtdiff.heun_sample`) evaluates it without gradients in float32 on the model's device,
+    in batches, and returns the same type as the input.
+    """
+
+    def __init__(self, net: nn.Module, sigma_data: float = SIGMA_DATA):
+        super().__init__()
+        self.net = net
+        self.sigma_data = sigma_data
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """``x``: (B, C, H, W); ``sigma``: (B,) tensor. Differentiable."""
+        s = sigma.reshape(-1, 1, 1, 1).to(x.dtype)
+        c_skip, c_out, c_in, c_noise = precond(s, self.sigma_data)
+        return c_skip * x + c_out * self.net(c_in * x, c_noise.reshape(-1))
+
+    def __call__(self, x, sigma, batch: int = 512):
+        if not torch.is_tensor(sigma) or sigma.ndim == 0:
+            return self._evaluate(x, float(sigma), batch)
+        return super().__call__(x, sigma)
+
+    @torch.no_grad()
+    def _evaluate(self, x, sigma: float, batch: int):
+        device = next(self.parameters()).device
+        was_numpy = isinstance(x, np.ndarray)
+        xt = torch.as_tensor(x)
+        dtype = xt.dtype
+        out = []
+        for chunk in xt.split(batch):
+            c = chunk.to(device=device, dtype=torch.float32)
+            s = torch.full((c.shape[0],), sigma, device=device)
+            out.append(self.forward(c, s).to(dtype).cpu())
+        y = torch.cat(out)
+        return y.numpy() if was_numpy else y.to(xt.device)
+
+
+def edm_loss(D: nn.Module, x0: torch.Tensor, generator: torch.Generator,
+             share: slice = slice(None)) -> torch.Tensor:
+    """The weighted denoising loss of one minibatch ``x0`` (B, C, H, W), noise drawn from
+    ``generator``: a scalar tensor. ``share`` keeps part of the minibatch (a rank's share under
+    DDP); the noise of the whole minibatch is drawn all the same, so every rank's generator stays
+    in step and the shares together are exactly the single-process minibatch."""
+    b = x0.shape[0]
+    sigma = torch.exp(P_MEAN + P_STD * torch.randn(b, generator=generator)).to(x0.device)
+    noise = torch.randn(x0.shape, generator=generator).to(x0.device)
+    x0, sigma, noise = x0[share], sigma[share], noise[share]
+    d = D(x0 + sigma.reshape(-1, 1, 1, 1) * noise, sigma)
+    per_image = ((d - x0) ** 2).flatten(1).mean(1)
+    sigma_data = getattr(D, "module", D).sigma_data      # D may be DDP around a Denoiser
+    return (loss_weight(sigma, sigma_data) * per_image).mean()
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How one network is trained (the architecture is a separate NetworkConfig)."""
+
+    steps: int = 2000               # Adam steps
+    batch_size: int = 64            # images per step (drawn with replacement from the split)
+    lr: float = 1e-3                # constant learning rate
+    ema_decay: float = 0.999        # EMA of the weights (reported; samples use the raw weights)
+    checkpoint_every: int = 500     # steps between checkpoints (and loss evaluations)
+    eval_images: int = 256          # images of the split and of held-out data for the losses
+    seed: int = 0                   # seed of the training generator
+
+
+@torch.no_grad()
+def evaluate_loss(D: Denoiser, images: torch.Tensor, seed: int = 12345, repeats: int = 4) -> float:
+    """The EDM loss of ``D`` on ``images``, averaged over ``repeats`` fixed noise draws (the same
+    draws for every model, so losses are comparable)."""
+    g = torch.Generator().manual_seed(seed)
+    D.eval()
+    total = [float(edm_loss(D, chunk, g)) for _ in range(repeats)
+             for chunk in images.split(256)]
+    D.train()
+    return float(np.mean(total))
+
+
+def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
+          held_out: torch.Tensor | None = None,
+          progress: Callable[[int, float], None] | None = None,
+          on_checkpoint: Callable[[int, Denoiser], None] | None = None) -> dict:
+    """Train ``D`` on ``images`` (n, C, H, W) for ``cfg.steps`` Adam steps, resuming from
+    ``checkpoint`` if it exists, writing it every ``cfg.checkpoint_every`` steps (and calling
+    ``on_checkpoint(step, D)`` just before; it must not draw from torch's global generator).
+
+    In a process group (:mod:`rmtdiff.distributed`) every rank calls this with the same
+    arguments; each trains on its share of the global batch, and only rank 0 evaluates losses,
+    calls ``on_checkpoint`` and writes the checkpoint (its returned history is the run's; the
+    other ranks return an empty one).
+
+    Returns
+    -------
+    dict with ``history`` (list of {step, train_loss, held_out_loss, ema_train_loss}),
+    ``ema`` (state dict of the EMA weights), ``seconds`` (this call's training time).
+    """
+    device = next(D.parameters()).device
+    opt = torch.optim.Adam(D.parameters(), lr=cfg.lr)
+    ema = copy.deepcopy(D).requires_grad_(False)
+    g = torch.Generator().manual_seed(cfg.seed)
+    step, history = 0, []
+    if checkpoint.exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        D.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        g.set_state(state["generator"])
+        step, history = state["step"], state["history"]
+    n = images.shape[0]
+    eval_train = images[:cfg.eval_images]
+    rank, ranks = distributed.world()
+    share = distributed.share(cfg.batch_size)
+    model = D
+    if ranks > 1:
+        model = DistributedDataParallel(D, device_ids=None if device.type == "cpu" else [device])
+    # on a GPU the forward pass runs in bfloat16 (weights, optimizer and loss stay float32);
+    # on the CPU everything is float32
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    start = time.perf_counter()
+    D.train()
+    while step < cfg.steps:
+        idx = torch.randint(n, (cfg.batch_size,), generator=g)
+        with autocast:
+            loss = edm_loss(model, images[idx], g, share)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            for pe, p in zip(ema.parameters(), D.parameters()):
+                pe.lerp_(p, 1 - cfg.ema_decay)
+        step += 1
+        if progress is not None:
+            progress(step, float(loss.detach()))
+        if (step % cfg.checkpoint_every == 0 or step == cfg.steps) and rank == 0:
+            record = {"step": step, "train_loss": evaluate_loss(D, eval_train),
+                      "ema_train_loss": evaluate_loss(ema, eval_train)}
+            if held_out is not None:
+                record["held_out_loss"] = evaluate_loss(D, held_out[:cfg.eval_images])
+                record["ema_held_out_loss"] = evaluate_loss(ema, held_out[:cfg.eval_images])
+            history.append(record)
+            if on_checkpoint is not None:
+                on_checkpoint(step, D)
+            state = {"model": D.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                     "generator": g.get_state(), "step": step, "history": history}
+            atomic_write(checkpoint, lambda tmp: torch.save(state, tmp))
+    distributed.barrier()
+    return {"history": history, "ema": ema.state_dict(),
+            "seconds": time.perf_counter() - start}

@@ -1,0 +1,223 @@
+r"""Noise renormalisation for data that are not Gaussian: :math:`\kappa(s)` from the empirical
+distribution of the images' quadratic forms (first order).
+
+Where the Gaussian derivation uses Gaussianity
+----------------------------------------------
+With :math:`R = (\hat\Sigma + s)^{-1}` and :math:`\hat\Sigma = \frac1n\sum_i x_ix_i^\top`,
+:math:`sR = I - \hat\Sigma R`, and Sherman-Morrison gives
+:math:`x_i^\top R = x_i^\top R_{-i}/(1 + x_i^\top R_{-i}x_i/n)`, so
+
+.. math:: \mathbb E[\hat\Sigma R] = \mathbb E\Big[\frac{x x^\top R_{-}}{1 + x^\top R_{-} x/n}\Big].
+
+:math:`R_{-}` is built from the *other* images and concentrates on a deterministic
+:math:`\bar R`; the Gaussian derivation then also replaces the quadratic form
+:math:`x^\top\bar Rx/n` by its mean :math:`\mathrm{tr}(\Sigma\bar R)/n`. For images it does not
+concentrate: their norms along the relevant modes vary a lot. Keeping it, with the elliptical
+closure :math:`\mathbb E_x[xx^\top f(x)] \approx \Sigma\,\mathbb E_x[\tau(x) f(x)]` (exact when
+:math:`x = \sqrt\tau\,\Sigma^{1/2}g`), and :math:`\bar R = (s + a\Sigma)^{-1}`, i.e.
+:math:`\bar R = a^{-1}(\Sigma + \kappa)^{-1}` with :math:`\kappa = s/a`:
+
+.. math:: a = \mathbb E\Big[\frac{\tau}{1 + \tau\delta}\Big],\qquad
+          \delta = \frac{\mathrm{df}_1(\kappa)}{na},\qquad
+          \tau_j = \frac{q_j(\kappa)}{\mathrm{df}_1(\kappa)},\quad
+          q_j(\kappa) = (x_j-\mu)^\top(\Sigma+\kappa)^{-1}(x_j-\mu),
+
+the expectation over the population's own centred images. Eliminating :math:`a = s/\kappa`:
+
+.. math:: \mathrm{df}_1(\kappa) = \frac1N\sum_{j=1}^N \frac{q_j(\kappa)}{s/\kappa + q_j(\kappa)/n}.
+   :label: kappa-data
+
+When every :math:`q_j` equals its mean :math:`\mathrm{df}_1(\kappa)` this is
+:math:`s/\kappa + \mathrm{df}_1/n = 1`, the Gaussian equation; at :math:`s = 0` it is
+:math:`\mathrm{df}_1(\kappa_0) = n` whatever the :math:`q_j`, so :math:`\kappa_0` is unchanged.
+The expected gain keeps its form: :math:`\mathbb E[\hat\Sigma(\hat\Sigma+s)^{-1}] \simeq
+I - s\bar R = \Sigma(\Sigma+\kappa)^{-1}`, with the :math:`\kappa` of :eq:`kappa-data`.
+
+Solving. For :math:`s > 0` the difference :math:`h(\kappa)` of the two sides of :eq:`kappa-data`
+is negative at :math:`\kappa = s` (the mean of :math:`q/(1+q/n)` is below the mean of :math:`q`,
+which is :math:`\mathrm{df}_1`) and positive for large :math:`\kappa`. All ridges are solved at
+once: each keeps a bracket :math:`[\kappa_-, \kappa_+]` with :math:`h(\kappa_-) < 0 < h(\kappa_+)`,
+takes the Newton step on :math:`\ln\kappa` from the Gaussian :math:`\kappa` (analytic
+derivative) when it stays inside the bracket and is shorter than half of it, bisects in
+:math:`\ln\kappa` otherwise (so the bracket at least halves every other step), and
+stops when the bracket or the step is below a relative ``XTOL``. One iteration costs one
+:math:`(N\times r)\,(r\times S)` product for all :math:`S` ridges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..util.checks import as_array, check_n, check_s
+from .kappa import KappaConvergenceError, solve_kappa
+from ..core.spectra import Gaussian, fit_gaussian
+
+XTOL = 1e-13     #: relative width (bracket or Newton step) at which a ridge stops
+MAX_ITER = 200   #: iterations before giving up (bisection alone needs about 100)
+
+
+@dataclass(frozen=True)
+class DataModel:
+    """A population (its images as rows) in its own eigenbasis.
+
+    Attributes
+    ----------
+    gaussian : Gaussian
+        Mean and covariance of the rows (covariance divided by ``N``).
+    coords : ndarray, shape (N, r)
+        Coordinates :math:`y_{jk}` of the centred rows along the ``r`` eigenvectors with positive
+        eigenvalues; the column means of :math:`y_{jk}^2` are the eigenvalues.
+    """
+
+    gaussian: Gaussian
+    coords: np.ndarray
+
+    @property
+    def eigvals(self) -> np.ndarray:
+        return self.gaussian.eigvals
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The centred images back in pixel coordinates, shape (N, d) (computed once)."""
+        return self.coords @ self.gaussian.eigvecs.T
+
+    @cached_property
+    def sq(self) -> np.ndarray:
+        """Squared coordinates :math:`y_{jk}^2`, shape (N, r)."""
+        return self.coords * self.coords
+
+    def q(self, kappa) -> np.ndarray:
+        r""":math:`q_j(\kappa) = \sum_k y_{jk}^2/(\lambda_k+\kappa)` for every row: shape (N,) for
+        a scalar ``kappa``, (N, S) for ``S`` values."""
+        kappa = np.asarray(kappa, dtype=np.float64)
+        return self.sq @ (1.0 / (self.eigvals[:, None] + kappa.ravel()[None])).reshape(
+            (self.eigvals.size,) + kappa.shape)
+
+    def radial(self, kappa) -> np.ndarray:
+        r"""The radial part :math:`\tilde q_j(\kappa)` of the quadratic forms, eq. :eq:`radial`:
+        :math:`q_j` shrunk towards its mean :math:`\mathrm{df}_1` so that its variance is that of
+        :math:`\tau_j\mathrm{df}_1` alone; same shapes as :meth:`q`."""
+        kappa = np.asarray(kappa, dtype=np.float64)
+        q = self.q(kappa).reshape(self.sq.shape[0], -1)
+        return _shrink(q, self.eigvals, kappa.ravel())[0].reshape(q.shape[:1] + kappa.shape)
+
+
+def _shrink(q: np.ndarray, lam: np.ndarray, kappa: np.ndarray):
+    """(q~, shrink factor c) per column: q~ = df1 (1 + c (q/df1 - 1)), c^2 = V_tau / Var(q/df1)."""
+    R = lam[:, None] / (lam[:, None] + kappa[None])
+    d1, d2 = R.sum(0), (R * R).sum(0)
+    safe = np.where(d1 > 0, d1, 1.0)
+    v = ((q / safe - 1.0) ** 2).mean(0)                          # Var(q/df1) (the mean is df1)
+    v_tau = np.maximum(v * safe**2 - 2 * d2, 0.0) / (safe**2 + 2 * d2)
+    c = np.sqrt(np.divide(v_tau, v, out=np.zeros_like(v), where=v > 0))
+    return d1 * (1.0 + c * (q / safe - 1.0)), c
+
+
+def data_model(X) -> DataModel:
+    """The :class:`DataModel` of the rows of ``X`` (N, d): fit, rotate."""
+    X = as_array(X, "X", ndim=2)
+    if X.shape[0] < 2:
+        raise ValueError(f"X must hold at least 2 rows (images); got {X.shape[0]}")
+    g = fit_gaussian(X)
+    return DataModel(g, (X - g.mean) @ g.eigvecs)
+
+
+def gaussian_surrogate(model: DataModel) -> DataModel:
+    """A model with the same eigenvalues whose quadratic forms all equal their mean, the
+    Gaussian limit of :eq:`kappa-data`: the two rows ``+-sqrt(lambda)``, for which
+    ``q_j(kappa) = df1(kappa)`` exactly."""
+    root = np.sqrt(model.eigvals)
+    return DataModel(model.gaussian, np.vstack([root, -root]))
+
+
+def check_model(model) -> DataModel:
+    if not isinstance(model, DataModel):
+        raise TypeError(f"model must be a DataModel (rmtdiff.data_kappa.data_model); got "
+                        f"{type(model).__name__}")
+    return model
+
+
+def _residual(log_k: np.ndarray, s: np.ndarray, model: DataModel, n: float):
+    """h(kappa) of eq. kappa-data and dh/dln(kappa), for vectors of ridges."""
+    lam = model.eigvals
+    k = np.exp(log_k)
+    F = 1.0 / (lam[:, None] + k[None])                        # (r, S)
+    q, c = _shrink(model.sq @ F, lam, k)                      # (N, S): the radial part
+    # dq~/dkappa, taking the shrink factor as constant (Newton is safeguarded by the bracket)
+    dq = -(c * (model.sq @ F**2) + (1 - c) * (lam[:, None] * F**2).sum(0))
+    a = s / k
+    w = 1.0 / (a + q / n)
+    h = (q * w).mean(0) - (lam[:, None] * F).sum(0)
+    # d/dkappa of q / (s/kappa + q/n) = (s/kappa) (q' + q/kappa) w^2; df1' = -sum lam F^2
+    dh = (a * (dq + q / k) * w**2).mean(0) + (lam[:, None] * F**2).sum(0)
+    return h, dh * k
+
+
+def solve_kappa_data(s, model: DataModel, n) -> np.ndarray:
+    r""":math:`\kappa(s)` of :eq:`kappa-data` for a data model (same shape as ``s``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`rmtdiff.solve_kappa` for bad ``s`` or ``n``.
+    KappaConvergenceError
+        If a ridge has not converged after ``MAX_ITER`` iterations.
+    """
+    s_arr = check_s(s)
+    n = check_n(n)
+    check_model(model)
+    lam = model.eigvals
+    flat = s_arr.ravel()
+    out = np.asarray(solve_kappa(flat, lam, n), dtype=np.float64).copy()  # kappa_0 is unchanged
+    todo = np.flatnonzero(flat > 0)
+    if todo.size == 0:
+        return out.reshape(s_arr.shape)
+    s_t = flat[todo]
+    lo = np.log(s_t)
+    hi = np.log(s_t + lam.sum() / n)
+    h_lo, _ = _residual(lo, s_t, model, n)
+    exact = h_lo >= 0                                          # only when every q_j is 0
+    h_hi, _ = _residual(hi, s_t, model, n)
+    for _ in range(MAX_ITER):
+        low = h_hi <= 0
+        if not low.any():
+            break
+        lo = np.where(low, hi, lo)
+        hi = np.where(low, hi + np.log(2.0), hi)
+        h_hi, _ = _residual(hi, s_t, model, n)
+    x = np.clip(np.log(np.maximum(out[todo], s_t)), lo, hi)   # the Gaussian kappa as a start
+    active = ~exact
+    for _ in range(MAX_ITER):
+        if not active.any():
+            break
+        idx = np.flatnonzero(active)
+        h, dh = _residual(x[idx], s_t[idx], model, n)
+        neg = h < 0
+        lo[idx] = np.where(neg, x[idx], lo[idx])
+        hi[idx] = np.where(neg, hi[idx], x[idx])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = -h / dh
+        new = x[idx] + step
+        # Newton only where it lands inside the bracket and at least halves it
+        inside = (np.isfinite(new) & (new > lo[idx]) & (new < hi[idx])
+                  & (np.abs(step) <= 0.5 * (hi[idx] - lo[idx])))
+        tol = np.maximum(XTOL, 4 * np.finfo(float).eps * np.abs(x[idx]))  # ln(kappa) resolution
+        done = (h == 0) | (hi[idx] - lo[idx] <= tol) | (np.abs(step) <= tol)
+        x[idx] = np.where(inside, new, np.where(done, x[idx], 0.5 * (lo[idx] + hi[idx])))
+        active[idx[done]] = False
+    else:
+        bad = s_t[active]
+        raise KappaConvergenceError(f"data kappa did not converge for s = {bad[:5]} "
+                                    f"(n = {n}) after {MAX_ITER} iterations")
+    out[todo] = np.where(exact, s_t, np.exp(x))
+    return out.reshape(s_arr.shape)
+
+
+def denoiser_gain_data(s, model: DataModel, n) -> np.ndarray:
+    r"""Expected per-mode gain :math:`\lambda_k/(\lambda_k+\kappa)` with the :math:`\kappa` of
+    :eq:`kappa-data`; shape ``s.shape + (r,)``."""
+    k = solve_kappa_data(s, model, n)[..., None]
+    return model.eigvals / (model.eigvals + k)
