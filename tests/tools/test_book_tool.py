@@ -1,14 +1,24 @@
-"""tools/book.py prepares executed notebooks for readers; tools/browser.py judges pages."""
+"""tools/book.py prepares executed notebooks for readers and keys them by what they depend on;
+tools/browser.py judges pages."""
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import edit
+
+from rmtdiff.util.codehash import PACKAGE_DIR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import book  # noqa: E402
 import browser  # noqa: E402
+from booktool import keys, stage  # noqa: E402
+
+KAPPA = "book/02_kappa"          # calls rd.solve_kappa, never plotting.power_law_guide
+PARAMS = {"scale": "ci"}
 
 
 def executed_notebook(tmp_path: Path) -> Path:
@@ -67,7 +77,7 @@ def test_tex_formulas_counts_inline_and_display_math(tmp_path):
 ], ids=["fits", "under-number", "too-wide"])
 def test_display_equation_rules(measure, expected):
     m = {"mjx": 1, "images": [], "code": [], "equations": [{"id": "eq", **measure}]}
-    found = browser._problems("page", "desktop", m, 1)
+    found = browser.page_problems("page", "desktop", m, 1)
     assert len(found) == len(expected)
     for text, want in zip(found, expected):
         assert want in text
@@ -79,14 +89,14 @@ def test_image_and_code_rules():
                     {"src": "b.png", "complete": True, "natural": 700, "shown": 700},
                     {"src": "c.png", "complete": True, "natural": 0, "shown": 0}],
          "code": [{"text": "x = 1", "box": 780, "scroll": 900}]}
-    found = browser._problems("page", "desktop", m, 2)
+    found = browser.page_problems("page", "desktop", m, 2)
     assert any("2 typeset formulas" in f or "0 typeset formulas" in f for f in found)
     assert any("a.png shown at 70%" in f for f in found)
     assert not any("b.png" in f for f in found)
     assert any("c.png did not load" in f for f in found)
     assert any("900 px in a 780 px code box" in f for f in found)
     # at phone width only loading and typesetting count
-    phone = browser._problems("page", "phone", m, 0)
+    phone = browser.page_problems("page", "phone", m, 0)
     assert phone == ["page @phone: image c.png did not load"]
 
 
@@ -95,3 +105,136 @@ def test_a_markdown_table_left_as_text_is_found():
     assert book.raw_tables(raw) == 1
     assert book.raw_tables("<p>| a | b | |---|---| | 1 | 2 |</p>") == 1
     assert book.raw_tables("<table><tr><td>a</td></tr></table><p>x | y</p>") == 0
+
+
+# ---- the chapter cache key ----------------------------------------------------------------------
+
+GUIDE_CHAPTER = """---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A chapter that draws a guide line
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+scale = "book"
+```
+
+```{code-cell} ipython3
+from rmtdiff.presentation import plotting
+
+plotting.power_law_guide(None, [1, 2], 1.0, -1.0, "guide")
+```
+"""
+
+
+def test_the_key_of_a_copy_of_the_package_is_the_packages(tmp_path):
+    before = book.cache_key(KAPPA, PARAMS)
+    copy = shutil.copytree(PACKAGE_DIR, tmp_path / "elsewhere" / "rmtdiff",
+                           ignore=shutil.ignore_patterns("__pycache__"))
+    if book.cache_key(KAPPA, PARAMS) != before:
+        pytest.skip("the package or the chapter was edited while the test ran")
+    assert book.cache_key(KAPPA, PARAMS, copy) == before
+
+
+def test_edits_the_chapter_cannot_see_keep_its_key(pkg, tmp_path):
+    guide = tmp_path / "guide"
+    (guide.with_suffix(".md")).write_text(GUIDE_CHAPTER)
+    kappa, drawn = book.cache_key(KAPPA, PARAMS, pkg), book.cache_key(str(guide), PARAMS, pkg)
+    edit(pkg / "theory" / "kappa.py", 'r"""Noise renormalisation:', 'r"""(edited) Noise renormalisation:')
+    edit(pkg / "theory" / "kappa.py", "#: target bound on the relative error of kappa",
+         "#: an edited comment")
+    edit(pkg / "presentation" / "plotting.py", '"""A dashed reference line', '"""A reference line')
+    assert book.cache_key(KAPPA, PARAMS, pkg) == kappa
+    assert book.cache_key(str(guide), PARAMS, pkg) == drawn
+    edit(pkg / "presentation" / "plotting.py",
+         'ax.plot(x, y0 * (x / x[0]) ** slope, "--", color=REFERENCE_COLOUR, lw=1, label=label)',
+         'ax.plot(x, y0 * (x / x[0]) ** slope, ":", color=REFERENCE_COLOUR, lw=2, label=label)')
+    assert book.cache_key(KAPPA, PARAMS, pkg) == kappa
+    # ... while the chapter that draws the guide sees the body's edit
+    assert book.cache_key(str(guide), PARAMS, pkg) != drawn
+
+
+def test_an_edit_of_code_the_chapter_calls_changes_its_key(pkg):
+    before = book.cache_key(KAPPA, PARAMS, pkg)
+    edit(pkg / "theory" / "kappa.py", "RTOL = 1e-13", "RTOL = 1e-12")
+    assert book.cache_key(KAPPA, PARAMS, pkg) != before
+
+
+def test_a_changed_parameter_changes_the_key():
+    keys_ = {book.cache_key(KAPPA, p) for p in
+             (PARAMS, {"scale": "book"}, {"scale": "ci", "overrides": {"seed": 1}})}
+    assert len(keys_) == 3
+
+
+def test_every_chapter_has_its_own_key():
+    chapters = book.chapters()
+    assert len({book.cache_key(c, PARAMS) for c in chapters}) == len(chapters) > 0
+
+
+def test_the_datasets_of_a_chapter():
+    assert book.chapter_datasets(PARAMS) == ["fashion-mnist", "photo-patches"]
+    assert book.chapter_datasets({"scale": "ci", "overrides": {"dataset": "digits"}}) \
+        == ["digits", "photo-patches"]
+    assert book.chapter_data(PARAMS)["photo-patches"][0][0] == "scikit-learn"
+
+
+def test_the_data_are_keyed_by_content_not_by_place(monkeypatch):
+    import rmtdiff.data
+
+    def sums(content, folder="/data"):
+        return lambda name, root=None: [(f"{folder}/{name}.gz", content)]
+
+    monkeypatch.setattr(rmtdiff.data, "data_checksums", sums("aaaa"))
+    before = book.cache_key(KAPPA, PARAMS)
+    monkeypatch.setattr(rmtdiff.data, "data_checksums", sums("aaaa", "/elsewhere"))
+    assert book.cache_key(KAPPA, PARAMS) == before
+    monkeypatch.setattr(rmtdiff.data, "data_checksums", sums("bbbb"))
+    assert book.cache_key(KAPPA, PARAMS) != before
+
+
+def test_staging_checks_staleness_with_the_same_key():
+    assert stage.cache_key is keys.cache_key is book.cache_key
+
+
+def test_the_status_page_lists_the_data_the_chapters_read(tmp_path, monkeypatch):
+    data = {"fashion-mnist": [["/data/train.gz", "0123456789abcdef"]],
+            "photo-patches": [["scikit-learn", "9.9"]]}
+    for name in ("01_a", "02_b"):
+        (tmp_path / f"{name}.json").write_text(json.dumps({
+            "parameters": {"scale": "ci"}, "seconds": 1.5, "finished": "now", "commit": "abc",
+            "data": data}))
+    monkeypatch.setattr(stage, "chapters", lambda: ["book/01_a", "book/02_b"])
+    monkeypatch.setattr(stage, "executed_dir", lambda scale: tmp_path)
+    page = stage.status_page("ci").decode()
+    assert "| {doc}`01_a` |" in page and "| {doc}`02_b` |" in page
+    assert "| fashion-mnist | `/data/train.gz` | `0123456789abcdef` |" in page
+    assert page.count("/data/train.gz") == 1
+    assert "| photo-patches | `scikit-learn` | `9.9` |" in page
+    assert "| scikit-learn |" in page          # among the package versions
+
+
+def test_copy_if_changed_writes_atomically_and_only_changes(tmp_path):
+    dst = tmp_path / "sub" / "f.txt"
+    book.copy_if_changed(b"one", dst)
+    os.utime(dst, ns=(1, 1))
+    book.copy_if_changed(b"one", dst)
+    assert dst.stat().st_mtime_ns == 1                      # same bytes: not rewritten
+    src = tmp_path / "src.txt"
+    src.write_bytes(b"two")
+    book.copy_if_changed(src, dst)
+    assert dst.read_bytes() == b"two"
+    assert sorted(p.name for p in dst.parent.iterdir()) == ["f.txt"]    # no temporary left
+
+
+def test_the_scales_come_from_the_package(capsys):
+    import rmtdiff
+
+    with pytest.raises(SystemExit) as exc:
+        book.main(["execute", "--scale", "huge"])
+    assert exc.value.code == 2
+    assert str(list(rmtdiff.SCALES))[1:-1] in capsys.readouterr().err

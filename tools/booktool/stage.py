@@ -1,0 +1,189 @@
+"""Stage the book for Jupyter Book: the sources, with executed notebooks prepared for readers.
+
+Staging writes ``_build/stage/<scale>/``: the configuration files, every page (a chapter as its
+executed notebook, :func:`reader_notebook`, plus its ``.md`` source for download), the status page
+(:func:`status_page`), the local MathJax, the book's assets and the licence. An executed notebook
+whose cache key (:func:`.keys.cache_key`) no longer matches its record is refused as stale. Files
+are rewritten only when their bytes change (:func:`copy_if_changed`), so Sphinx rebuilds only
+what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from importlib import metadata
+from pathlib import Path
+
+from rmtdiff.util.io import write_bytes
+
+from .common import (ASSETS, BUILD, MATHJAX_DEFAULT, ROOT, STAGE_FILES, chapters, commit,
+                     executed_dir, fail, toc_files, versions)
+from .keys import cache_key, chapter_data
+
+
+def copy_if_changed(src: Path | bytes, dst: Path) -> None:
+    """Write ``src`` (a file or bytes) to ``dst`` atomically, only if the bytes differ (keeps
+    mtimes for Sphinx's incremental build).
+
+    Parameters
+    ----------
+    src : Path or bytes
+        The file to copy, or the bytes to write.
+    dst : Path
+        The destination; its folder is created if needed.
+    """
+    data = src if isinstance(src, bytes) else src.read_bytes()
+    if dst.exists() and dst.read_bytes() == data:
+        return
+    write_bytes(dst, data)
+
+
+def _records(scale: str) -> list[tuple[str, dict]]:
+    return [(chapter, json.loads((executed_dir(scale) / f"{Path(chapter).name}.json").read_text()))
+            for chapter in chapters()]
+
+
+def status_page(scale: str) -> bytes:
+    """The status page (MyST Markdown): every chapter's parameters, run time and commit, the
+    package versions and the checksums of the data the chapters read.
+
+    Parameters
+    ----------
+    scale : str
+        One of :data:`rmtdiff.SCALES`; every chapter must have been executed at it.
+    """
+    rows, data = [], {}
+    for chapter, rec in _records(scale):
+        rows.append(f"| {{doc}}`{Path(chapter).name}` | `{json.dumps(rec['parameters'])}` | "
+                    f"{rec['seconds']} | {rec['finished']} | `{rec.get('commit', 'unknown')}` |")
+        used = rec.get("data") or chapter_data(rec["parameters"])   # older records lack "data"
+        for dataset, sums in used.items():
+            data.setdefault(dataset, sums)
+    vers = {"rmtdiff": metadata.version("rmtdiff"), **versions()}
+    data_rows = [f"| {ds} | `{f}` | `{h}` |" for ds, sums in data.items() for f, h in sums]
+    data_rows += [f"| {ds} | (not found) | |" for ds, sums in data.items() if not sums]
+    lines = [
+        "# Execution status", "",
+        f"Every chapter of this build was executed by papermill at `scale={scale}` "
+        f"on {platform.system()} {platform.machine()} with {os.cpu_count()} CPU cores; the HTML "
+        f"was built from commit `{commit()}`. A chapter's commit is the one it was executed at: "
+        "an executed chapter is reused while its source, its parameters, the `rmtdiff` code it "
+        "reaches, its data and the package versions are unchanged.", "",
+        "| chapter | parameters | run time (s) | finished | commit |", "|---|---|---|---|---|",
+        *rows, "",
+        "Package versions:", "",
+        "| package | version |", "|---|---|", *[f"| {k} | {v} |" for k, v in vers.items()], "",
+        "Data the chapters read (SHA-256, first 16 hex digits; for a dataset shipped in a "
+        "package, its version):", "",
+        "| dataset | file | checksum |", "|---|---|---|", *data_rows, "",
+    ]
+    return "\n".join(lines).encode()
+
+
+def _literal(value) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def reader_notebook(executed: Path, chapter: str, record: dict) -> bytes:
+    """The executed notebook as readers get it: the parameters cell shows the values the run used
+    (papermill's injected cell is dropped), stderr output (progress bars) is removed, and a box
+    under the title offers the notebook and its source for download with the command that reruns
+    the chapter.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook (``.ipynb``).
+    chapter : str
+        The page without extension (``"book/01_same_seed"``).
+    record : dict
+        Its execution record (``parameters`` and ``seconds`` are used).
+    """
+    nb = json.loads(executed.read_text())
+    params = record["parameters"]
+    cells = []
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            continue
+        if "parameters" in tags:
+            lines = []
+            for line in "".join(cell["source"]).splitlines():
+                m = re.match(r"^(\w+) = (.*?)(\s+#.*)?$", line)
+                if m and m.group(1) in params:
+                    line = f"{m.group(1)} = {_literal(params[m.group(1)])}{m.group(3) or ''}"
+                lines.append(line)
+            cell["source"] = "\n".join(lines)
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [o for o in cell["outputs"] if o.get("name") != "stderr"]
+        cells.append(cell)
+    name = Path(chapter).name
+    extra = {k: v for k, v in params.items() if k != "scale"}
+    command = f"make chapter NAME={name} SCALE={params['scale']}"
+    if extra:
+        command += f" PARAMS='{json.dumps(extra)}'"
+    box = "\n".join([
+        ":::{admonition} Rerun this chapter",
+        ":class: tip rerun",
+        f"This page was executed at `scale={params['scale']}` in {record['seconds']:.0f} s "
+        "(see {doc}`status`). Download the "
+        f"{{download}}`executed notebook <{name}.ipynb>` or its "
+        f"{{download}}`source <_sources_md/{name}.md>` (a jupytext MyST notebook), or rerun it "
+        "from a clone of the repository with the same parameters:",
+        "", "```bash", command, "```", ":::"])
+    first_md = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown")
+    cells.insert(first_md + 1, {"cell_type": "markdown", "id": "rerun-box", "metadata": {},
+                                "source": box})
+    nb["cells"] = cells
+    return json.dumps(nb, indent=1).encode()
+
+
+def stage(scale: str) -> Path:
+    """Write the staged sources of the book at ``scale`` (see the module docstring).
+
+    Parameters
+    ----------
+    scale : str
+        One of :data:`rmtdiff.SCALES`; every chapter must have been executed at it and be up to
+        date.
+
+    Returns
+    -------
+    Path
+        ``_build/stage/<scale>``.
+    """
+    dest = BUILD / "stage" / scale
+    for name in STAGE_FILES:
+        copy_if_changed(ROOT / name, dest / name)
+    nbs = set(chapters())
+    for page in toc_files():
+        if page in nbs:
+            executed = executed_dir(scale) / f"{Path(page).name}.ipynb"
+            record = executed.with_suffix(".json")
+            if not executed.exists() or not record.exists():
+                fail(f"{page} has not been executed at scale={scale}; run "
+                     f"`python tools/book.py execute --scale {scale}` first")
+            rec = json.loads(record.read_text())
+            if rec["key"] != cache_key(page, rec["parameters"]):
+                fail(f"{executed.relative_to(ROOT)} is stale (its chapter, the rmtdiff code it "
+                     "reaches, its data or the packages changed since it ran); run "
+                     f"`python tools/book.py execute --scale {scale}`")
+            copy_if_changed(reader_notebook(executed, page, rec), dest / f"{page}.ipynb")
+            copy_if_changed(ROOT / f"{page}.md",
+                            dest / Path(page).parent / "_sources_md" / f"{Path(page).name}.md")
+        elif Path(page).name == "status":
+            copy_if_changed(status_page(scale), dest / f"{page}.md")
+        else:
+            copy_if_changed(ROOT / f"{page}.md", dest / f"{page}.md")
+    mathjax = Path(os.environ.get("RMTDIFF_MATHJAX", MATHJAX_DEFAULT))
+    if not mathjax.is_file():
+        fail(f"local MathJax not found at {mathjax}; run `make setup` (npm install of mathjax@3) "
+             "or set RMTDIFF_MATHJAX to a copy of es5/tex-svg.js")
+    copy_if_changed(mathjax, dest / "_mathjax" / "mathjax" / "tex-svg.js")
+    for asset in sorted(ASSETS.iterdir()):
+        copy_if_changed(asset, dest / "_assets" / asset.name)
+    copy_if_changed(ROOT / "LICENSE", dest / "_extra" / "LICENSE.txt")
+    return dest
