@@ -10,15 +10,18 @@ FMNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SCALE  ?= book
 NAME   ?=
 PARAMS ?= {}
+# DATASET=<name or path>: `book` and `chapter` run every chapter on that dataset (rmtdiff.load_dataset)
+DATASET ?=
+DATASET_PARAMS = {"overrides": {"dataset": "$(DATASET)"}}
 PYTEST_ARGS ?=
 
 .PHONY: setup venv data browser book test unit chapter sweep sweep-status clean help
 
 help:
 	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST and Chromium (apt-get)"
-	@echo "make book     execute every chapter at scale=book and build the HTML book"
+	@echo "make book     execute every chapter at scale=book and build the HTML book [DATASET=digits]"
 	@echo "make test     unit tests, chapters at scale=ci, built book checked"
-	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}']"
+	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}' | DATASET=digits]"
 	@echo "make sweep SCALE=paper ARGS='--executor slurm --partition gpu'   train a grid of runs"
 	@echo "make sweep-status SCALE=book [ARGS='--run-dir DIR']   done / running / failed runs"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
@@ -58,18 +61,20 @@ browser:
 	else echo "note: Chromium missing; the browser check of the book will be skipped (apt-get install chromium)"; fi
 
 book: setup
-	$(PY) tools/book.py all --scale $(SCALE)
+	$(PY) tools/book.py all --scale $(SCALE) $(if $(DATASET),--params '$(DATASET_PARAMS)')
 
 unit: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: setup
+	$(VENV)/bin/lint-imports --no-cache    # the package's layers (ARCHITECTURE.md)
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) tools/book.py all --scale ci
 
 chapter: setup
 	@test -n "$(NAME)" || { echo "error: give NAME=<chapter>, e.g. NAME=01_same_seed"; exit 2; }
-	$(PY) tools/book.py execute --scale $(SCALE) --only $(NAME) --params '$(PARAMS)'
+	@test -z "$(DATASET)" || test '$(PARAMS)' = '{}' || { echo "error: give DATASET or PARAMS, not both (put \"dataset\" into PARAMS' overrides)"; exit 2; }
+	$(PY) tools/book.py execute --scale $(SCALE) --only $(NAME) --params '$(if $(DATASET),$(DATASET_PARAMS),$(PARAMS))'
 	@echo "Executed notebook: _build/executed/$(SCALE)/$(NAME).ipynb"
 
 # The network chapters' runs as a sweep (rmtdiff.experiments.sweep): locally one after another by default, or

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from _timing import best_of
-from rmtdiff.kappa import solve_kappa
+from rmtdiff.theory.kappa import solve_kappa
 
 D, GRID, N = 12288, 2000, 3000
 

@@ -12,8 +12,8 @@ Run: .venv/bin/python bench/bench_montecarlo.py
 import numpy as np
 
 from _timing import best_of
-from rmtdiff.montecarlo import gaussian_split
-from rmtdiff.spectra import eig_from_rows
+from rmtdiff.experiments.montecarlo import gaussian_split
+from rmtdiff.core.spectra import eig_from_rows
 
 D, N = 3072, 300
 

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import rmtdiff as rd
-from rmtdiff.data_kappa import data_model
+from rmtdiff.theory.nongaussian_kappa import data_model
 
 D, N, SEEDS = 3072, 20000, 1000
 N_VALUES = (300, 1000, 3000, 10000, 30000)
@@ -39,12 +39,12 @@ def main():
     print(f"statistics (fit, rotate; computed once):           {t_model:7.1f} s")
     times = {}
     for m in ("gaussian", "elliptical"):
-        _, times[m] = timed(lambda: rd.predict_cross_split_mse(model, N_VALUES, z, 80.0, m))
+        _, times[m] = timed(lambda: rd.predict_cross_split_mse(model, N_VALUES, z, model=m))
         print(f"prediction, {m:>10}, {SEEDS} seeds x {len(N_VALUES)} n:     {times[m]:7.1f} s")
     t_data = {}
     for few in (2, 12):
-        _, t_data[few] = timed(lambda: rd.predict_cross_split_mse(model, MC_N, z[:few], 80.0,
-                                                                  "data"))
+        _, t_data[few] = timed(lambda: rd.predict_cross_split_mse(model, MC_N, z[:few],
+                                                                  model="data"))
         print(f"prediction, data closure, {few:>2} seeds x 1 n:           {t_data[few]:7.1f} s")
     per_seed = (t_data[12] - t_data[2]) / 10
     fixed = t_data[2] - 2 * per_seed
@@ -55,7 +55,7 @@ def main():
 
     def one_split():
         rows = centred[rng.integers(0, N, MC_N)]
-        return rd.linear_theory_image(rd.fit_gaussian(rows), z, 80.0)
+        return rd.linear_theory_image(rd.fit_gaussian(rows), z, sigma_T=80.0)
 
     _, t_mc = timed(lambda: [one_split() for _ in range(MC_SPLITS)])
     per_split = t_mc / MC_SPLITS

@@ -12,7 +12,9 @@ import time
 
 import torch
 
-from rmtdiff import networks, training
+from rmtdiff.nets import networks
+
+from rmtdiff.nets import training
 
 
 def throughput(arch: str, size: str, variant: str, batch: int, steps: int, device: str) -> float:

@@ -1,4 +1,7 @@
-"""Shared fixtures: small Gaussian models with known spectra."""
+"""Shared fixtures: small Gaussian models with known spectra, and an editable copy of the package."""
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,3 +19,21 @@ def random_gaussian(rng: np.random.Generator, d: int, eigvals=None) -> Gaussian:
 @pytest.fixture
 def rng():
     return np.random.default_rng(20260229)
+
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "lib" / "rmtdiff"
+
+
+@pytest.fixture
+def pkg(tmp_path):
+    """A copy of lib/rmtdiff under tmp_path (for tests that edit the package's source)."""
+    dest = tmp_path / "rmtdiff"
+    shutil.copytree(PACKAGE_DIR, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file ``path`` by ``new`` (an error if it is absent)."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))

@@ -29,10 +29,12 @@ from .theory.spectral_density import esd_bin_mass, esd_density, kappa_complex, m
 from .util.progress import progress
 from .theory.fluctuations import (anisotropy, cross_split_distance, denoiser_covariance, denoiser_variance,
                            pixel_variance, quadratic_form, scaling_factor)
-from .theory.trajectories import (sampling_map_gain, sampling_map_mode_variance, sampling_map_total_variance,
-                           sampling_map_variance)
-from .core.edm import heun_sample, karras_sigmas, seed_noise
-from .core.linear_diffusion import denoiser, gaussian_denoiser, linear_theory_image, sampling_map
+from .theory.trajectories import (sampling_map_gain, sampling_map_mode_variance,
+                                  sampling_map_total_variance, sampling_map_variance,
+                                  split_map_gain, split_map_variance)
+from .core.edm import SIGMA_MAX, heun_sample, karras_sigmas, seed_noise
+from .core.linear_diffusion import (denoiser, gaussian_denoiser, linear_theory_image, map_gain,
+                                    sampling_map)
 from .core.metrics import (band_mse, memorisation_fraction, mode_variance, nearest_neighbours,
                       pixel_mse, two_nearest)
 from .core.spectra import Gaussian, fit_gaussian
@@ -47,8 +49,8 @@ __all__ = [
     "esd_bin_mass", "esd_density", "kappa_complex", "marchenko_pastur_density",
     "progress", "anisotropy", "cross_split_distance", "denoiser_covariance", "denoiser_variance",
     "pixel_variance", "quadratic_form", "scaling_factor",
-    "sampling_map_gain", "sampling_map_mode_variance", "sampling_map_total_variance", "sampling_map_variance",
-    "heun_sample", "karras_sigmas", "seed_noise",
+    "sampling_map_gain", "sampling_map_mode_variance", "sampling_map_total_variance", "sampling_map_variance", "split_map_gain", "split_map_variance", "map_gain",
+    "SIGMA_MAX", "heun_sample", "karras_sigmas", "seed_noise",
     "denoiser", "gaussian_denoiser", "linear_theory_image", "sampling_map",
     "band_mse", "memorisation_fraction", "mode_variance", "nearest_neighbours", "pixel_mse",
     "two_nearest",

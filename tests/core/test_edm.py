@@ -25,7 +25,7 @@ def _heun_errors(g, z, steps):
     for n in steps:
         s = karras_sigmas(n)
         x = heun_sample(denoiser(g), s[0] * z, s)
-        exact = gaussian_denoiser(g, sampling_map(g, z, s[-2], s[0]), s[-2])
+        exact = gaussian_denoiser(g, sampling_map(g, z, sigma=s[-2], sigma_T=s[0]), s[-2])
         out.append(np.sqrt(np.mean((x - exact) ** 2)))
     return np.array(out)
 
@@ -44,7 +44,7 @@ def test_heun_reproduces_closed_form_at_second_order(rng):
     # the exact map of the schedule is itself close to the sigma = 0 closed form
     s = karras_sigmas(280)
     x = heun_sample(denoiser(g), s[0] * z, s)
-    assert np.sqrt(np.mean((x - sampling_map(g, z, 0.0, 80.0)) ** 2)) < 1e-3
+    assert np.sqrt(np.mean((x - sampling_map(g, z, sigma=0.0, sigma_T=80.0)) ** 2)) < 1e-3
 
 
 def test_heun_on_torch_tensors(rng):
@@ -63,7 +63,7 @@ def test_heun_trajectory_follows_schedule(rng):
     s = karras_sigmas(200)
     x, traj = heun_sample(denoiser(g), s[0] * z, s, return_trajectory=True)
     assert len(traj) == len(s) and traj[-1] is x
-    np.testing.assert_allclose(traj[100], sampling_map(g, z, s[100], s[0]), atol=1e-3)
+    np.testing.assert_allclose(traj[100], sampling_map(g, z, sigma=s[100], sigma_T=s[0]), atol=1e-3)
 
 
 def test_seed_noise_is_independent_of_batch():

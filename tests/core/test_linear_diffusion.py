@@ -40,8 +40,8 @@ def test_thin_basis_equals_full_basis_with_zeros(rng):
     z = rng.standard_normal((4, 5))
     np.testing.assert_allclose(gaussian_denoiser(thin, z, 0.5), gaussian_denoiser(full, z, 0.5), atol=1e-12)
     for sigma, sigma_T in [(0.0, 80.0), (0.3, 2.0), (0.0, np.inf), (1.5, np.inf)]:
-        np.testing.assert_allclose(sampling_map(thin, z, sigma, sigma_T),
-                                   sampling_map(full, z, sigma, sigma_T), atol=1e-12)
+        np.testing.assert_allclose(sampling_map(thin, z, sigma=sigma, sigma_T=sigma_T),
+                                   sampling_map(full, z, sigma=sigma, sigma_T=sigma_T), atol=1e-12)
 
 
 def test_sampling_map_matches_dense_matrix_formula(rng):
@@ -51,8 +51,8 @@ def test_sampling_map_matches_dense_matrix_formula(rng):
     for sigma, sigma_T in [(0.0, 80.0), (0.4, 3.0), (2.0, 2.0)]:
         M = scipy.linalg.sqrtm(S + sigma**2 * I) @ np.linalg.inv(scipy.linalg.sqrtm(S + sigma_T**2 * I))
         want = g.mean + M.real @ (sigma_T * z - g.mean)
-        np.testing.assert_allclose(sampling_map(g, z, sigma, sigma_T), want, atol=1e-10)
-    np.testing.assert_allclose(sampling_map(g, z, 0.0, np.inf),
+        np.testing.assert_allclose(sampling_map(g, z, sigma=sigma, sigma_T=sigma_T), want, atol=1e-10)
+    np.testing.assert_allclose(sampling_map(g, z, sigma=0.0, sigma_T=np.inf),
                                g.mean + scipy.linalg.sqrtm(S).real @ z, atol=1e-10)
 
 
@@ -62,8 +62,8 @@ def test_sampling_map_solves_the_probability_flow_ode(rng):
     z = rng.standard_normal((2, 5))
     for sigma in [0.05, 0.5, 5.0]:
         h = 1e-5 * sigma
-        deriv = (sampling_map(g, z, sigma + h) - sampling_map(g, z, sigma - h)) / (2 * h)
-        x = sampling_map(g, z, sigma)
+        deriv = (sampling_map(g, z, sigma=sigma + h) - sampling_map(g, z, sigma=sigma - h)) / (2 * h)
+        x = sampling_map(g, z, sigma=sigma)
         np.testing.assert_allclose(deriv, (x - gaussian_denoiser(g, x, sigma)) / sigma, rtol=1e-6, atol=1e-8)
 
 
@@ -72,7 +72,7 @@ def test_generated_distribution_by_monte_carlo(rng):
     M = 100k images matches Sigma within 5 standard errors (entry variance <= 2 max(lambda)^2 / M)."""
     g = random_gaussian(rng, 4, eigvals=[1.0, 0.5, 0.1, 0.01])
     M = 100_000
-    x = linear_theory_image(g, rng.standard_normal((M, 4)), np.inf)
+    x = linear_theory_image(g, rng.standard_normal((M, 4)), sigma_T=np.inf)
     np.testing.assert_allclose(x.mean(0), g.mean, atol=5 / np.sqrt(M))
     np.testing.assert_allclose(np.cov(x.T), g.covariance(), atol=5 * np.sqrt(2 / M))
 
@@ -80,14 +80,14 @@ def test_generated_distribution_by_monte_carlo(rng):
 def test_sampling_map_at_sigma_T_is_the_start(rng):
     g = random_gaussian(rng, 3)
     z = rng.standard_normal(3)
-    np.testing.assert_allclose(sampling_map(g, z, 80.0, 80.0), 80.0 * z, atol=1e-12)
+    np.testing.assert_allclose(sampling_map(g, z, sigma=80.0, sigma_T=80.0), 80.0 * z, atol=1e-12)
 
 
 @pytest.mark.parametrize("call,match", [
     (lambda g: gaussian_denoiser(g, np.zeros(4), 1.0), "x must have last dimension d = 3"),
     (lambda g: gaussian_denoiser(g, np.zeros(3), 0.0), "sigma must be > 0"),
-    (lambda g: sampling_map(g, np.zeros(3), 2.0, 1.0), "sigma must be <= sigma_T"),
-    (lambda g: sampling_map(g, np.zeros(3), -1.0), "sigma must be >= 0"),
+    (lambda g: sampling_map(g, np.zeros(3), sigma=2.0, sigma_T=1.0), "sigma must be <= sigma_T"),
+    (lambda g: sampling_map(g, np.zeros(3), sigma=-1.0), "sigma must be >= 0"),
     (lambda g: sampling_map(g, np.zeros((2, 2, 3))), "z must be a 1 or 2-D"),
 ])
 def test_validation(rng, call, match):

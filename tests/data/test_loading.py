@@ -1,6 +1,5 @@
 """Loaders of users' datasets, on small files the tests write in every supported format."""
 
-import io
 import pickle
 import tarfile
 import zipfile

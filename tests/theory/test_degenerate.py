@@ -4,6 +4,8 @@ dkappa_ds's documented infinite slope), equal to the right limit, and raise no w
 
 import warnings
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -60,13 +62,15 @@ def test_every_function_is_finite_and_silent(name):
         "cross_split_distance": quiet(rd.cross_split_distance, S_VALUES, lam, N, x),
         "cross_split_distance est.": quiet(rd.cross_split_distance, S_VALUES, lam, N, x,
                                            mean="estimated"),
-        "sampling_map_gain": quiet(rd.sampling_map_gain, lam, N, 0.0, 80.0),
-        "sampling_map_variance": quiet(rd.sampling_map_variance, lam, N, np.eye(d)[0], x,
-                                       0.0, 80.0),
-        "sampling_map_mode_variance": quiet(rd.sampling_map_mode_variance, lam, N, x, 0.0,
-                                            80.0),
-        "sampling_map_total_variance": quiet(rd.sampling_map_total_variance, lam, N, x, 0.0,
-                                             80.0),
+        "sampling_map_gain": quiet(partial(rd.sampling_map_gain, sigma_T=80.0), lam, N),
+        "sampling_map_variance": quiet(partial(rd.sampling_map_variance, sigma_T=80.0), lam, N,
+                                       np.eye(d)[0], x),
+        "sampling_map_mode_variance": quiet(partial(rd.sampling_map_mode_variance,
+                                                    sigma_T=80.0), lam, N, x),
+        "sampling_map_total_variance": quiet(partial(rd.sampling_map_total_variance,
+                                                     sigma_T=80.0), lam, N, x),
+        "split_map_variance": quiet(partial(rd.split_map_variance, sigma_T=80.0), lam, max(N, 2),
+                                    x),
         "esd_density": quiet(rd.esd_density, np.array([1e-3, 0.1, 1.0]), lam, N),
         "kappa_complex": quiet(rd.kappa_complex, np.array([0.1 + 0.01j, 1 + 1j]), lam, N),
     }

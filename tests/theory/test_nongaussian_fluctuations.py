@@ -26,8 +26,8 @@ def test_elliptical_closure_of_a_gaussian_surrogate_is_the_gaussian_law(rng, mea
                                    rd.pixel_variance(s, model.eigvals, 20, U, x, mean),
                                    rtol=1e-10)
     np.testing.assert_allclose(
-        dfl.sampling_map_total_variance(model, 20, x, 80.0, mean, "elliptical"),
-        dfl.sampling_map_total_variance(model, 20, x, 80.0, mean, "gaussian"), rtol=1e-10)
+        dfl.closure_map_variance(model, 20, x, sigma_T=80.0, mean=mean, closure="elliptical"),
+        dfl.closure_map_variance(model, 20, x, sigma_T=80.0, mean=mean, closure="gaussian"), rtol=1e-10)
 
 
 @pytest.mark.slow
@@ -53,7 +53,7 @@ def test_denoiser_variance_on_elliptical_data_against_monte_carlo(rng):
     n = 40 the deterministic equivalent is about 4% low at s = 0.01 (an O(1/n) bias, measured
     0.94-0.97 over three generator seeds): both closures within 8%, and both closer than the
     Gaussian law (measured 0.80-0.83)."""
-    from test_data_kappa import elliptical
+    from test_nongaussian_kappa import elliptical
     from rmtdiff.experiments import montecarlo as mc
     X = elliptical(rng, N=40000, d=40, spread=0.7)
     model = data_model(X)
@@ -78,57 +78,11 @@ def test_bad_input(rng):
     with pytest.raises(ValueError, match="closure must be one of"):
         dfl.denoiser_variance(0.1, model, 10, np.ones(4), np.ones(4), closure="wick")
     with pytest.raises(ValueError, match="z must have last dimension"):
-        dfl.sampling_map_total_variance(model, 10, np.ones(5))
+        dfl.closure_map_variance(model, 10, np.ones(5))
     with pytest.raises(ValueError, match="mean must be"):
         dfl.denoiser_variance(0.1, model, 10, np.ones(4), np.ones(4), mean="sample")
     with pytest.raises(TypeError, match="DataModel"):
         dfl.cross_split_distance(0.1, model.eigvals, 10, np.ones(4))
-
-
-def test_predict_cross_split_mse_matches_monte_carlo_of_the_linear_sampler(rng):
-    """The tool's Gaussian law on a Gaussian population equals the sum of the trajectory law and
-    the mean term, and is close to a Monte Carlo of two-split distances (200 pairs; tolerance
-    15%: the per-seed distance of 200 pairs has a relative standard error near 7%)."""
-    from rmtdiff.experiments.predict import predict_cross_split_mse
-    d, n = 8, 50
-    X = rng.standard_normal((20000, d)) * np.sqrt(np.logspace(0, -1, d)) + 0.3
-    z = rd.seed_noise(range(3), d)
-    pred = predict_cross_split_mse(X, [n, 10 * n], z)
-    assert pred.shape == (2, 3) and np.all(pred[1] < pred[0])
-    dist = np.zeros(3)
-    for _ in range(200):
-        imgs = []
-        for _ in range(2):
-            rows = X[rng.integers(0, len(X), n)]
-            imgs.append(rd.linear_theory_image(rd.fit_gaussian(rows), z, 80.0))
-        dist += ((imgs[0] - imgs[1]) ** 2).mean(-1) / 200
-    np.testing.assert_allclose(pred[0], dist, rtol=0.15)
-    assert predict_cross_split_mse(X, n, z[0]).shape == ()
-
-
-def test_predict_command_on_a_small_dataset(tmp_path, capsys):
-    """python -m rmtdiff predict on an .npy of 300 8x8 images the test writes: the table, the
-    JSON (one row per n) and the figure; bad paths and sizes are errors that say what was wrong."""
-    import json
-    from rmtdiff.__main__ import main
-    g = np.random.default_rng(1)
-    imgs = np.clip(g.standard_normal((300, 8, 8)) * 0.3, -1, 1)
-    path = tmp_path / "tiny.npy"
-    np.save(path, imgs)
-    out = tmp_path / "out"
-    assert main(["predict", "--data", str(path), "--n", "30,100", "--seeds", "16",
-                 "--model", "elliptical", "--out", str(out)]) == 0
-    text = capsys.readouterr().out
-    assert "Predicted same-seed MSE" in text and "kappa_0" in text and "below 1%" in text
-    res = json.loads((out / "predict.json").read_text())
-    assert res["n"] == [30, 100] and len(res["mse_mean"]) == 2
-    assert res["mse_mean"][1] < res["mse_mean"][0]
-    assert (out / "predict.png").read_bytes()[:4] == b"\x89PNG"
-    assert main(["predict", "--data", str(tmp_path / "missing.npy")]) == 2
-    assert "missing.npy" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["predict", "--data", str(path), "--n", "1,10"])
-    assert "split sizes >= 2" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -1,10 +1,9 @@
 """Code fingerprints keyed by what runs: edits that cannot change a result keep every key, edits
 that can change it change the key. Each case edits a copy of the package and compares."""
 
-import shutil
-from pathlib import Path
 
 import pytest
+from conftest import edit
 
 from rmtdiff.nets.runs import TRAINING_ROOTS
 from rmtdiff.util.codehash import PACKAGE_DIR, fingerprint, source_fingerprint
@@ -16,19 +15,6 @@ from rmtdiff.experiments import montecarlo as mc
 k = rd.solve_kappa(0.1, np.ones(3), 10)
 s = list(mc.gaussian_splits(np.ones(3), 5, 2, np.random.default_rng(0)))
 """
-
-
-@pytest.fixture
-def pkg(tmp_path):
-    dest = tmp_path / "rmtdiff"
-    shutil.copytree(PACKAGE_DIR, dest, ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def keys(pkg):
@@ -47,6 +33,7 @@ def test_docstrings_comments_and_imports_change_no_key(pkg):
          "    step, history = 0, []  # a new comment")
     edit(pkg / "theory" / "kappa.py", "r\"\"\"The renormalised ridge", "r\"\"\"Edited. The renormalised ridge")
     edit(pkg / "nets" / "runs.py", "import platform\n", "import platform\nimport itertools\n")
+    edit(pkg / "nets" / "training.py", "def train(D: Denoiser,", "def train(D: nn.Module,")
     assert keys(pkg) == before
 
 

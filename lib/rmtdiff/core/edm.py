@@ -4,20 +4,24 @@ Conventions
 -----------
 * ``sigma`` is a noise standard deviation; a denoiser is any callable ``D(x, sigma)`` that maps a
   batch ``x`` of shape ``(m, ...)`` and a Python float ``sigma > 0`` to an array of the same shape
-  (the Gaussian denoiser of :mod:`rmtdiff.linear_diffusion` and the trained networks alike).
+  (the Gaussian denoiser of :mod:`rmtdiff.core.linear_diffusion` and the trained networks alike).
 * "The same seed" means the same initial noise ``z``: sample ``i`` draws its noise from its own
   generator ``numpy.random.default_rng(seeds[i])``, so a sample never depends on the batch it is
   drawn in, nor on the model.
 
 Reference: Karras et al. (2022), "Elucidating the Design Space of Diffusion-Based Generative
-Models", eq. (5) (schedule) and Algorithm 1 (deterministic Heun sampler); THEORY.md section 2.
+Models", eq. (5) (schedule) and Algorithm 1 (deterministic Heun sampler); in the book,
+eq. ``pf-ode`` (the probability-flow ODE) of chapter ``same-seed`` (``book/01_same_seed.md``).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:                 # torch is only an annotation here: core never imports it
+    import torch
 
 from ..util.checks import check_int, check_positive
 
@@ -34,6 +38,19 @@ def karras_sigmas(n_steps: int = N_STEPS, sigma_min: float = SIGMA_MIN,
     .. math:: \sigma_i = \Big(\sigma_{\max}^{1/\rho} + \tfrac{i}{N-1}
               \big(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\big)\Big)^{\rho},
               \quad i < N .
+
+    Reference: Karras et al. (2022), eq. (5); the schedule of the book's chapter ``same-seed``.
+
+    Parameters
+    ----------
+    n_steps : int, optional
+        The number :math:`N \ge 2` of sampler steps (default :data:`N_STEPS`).
+    sigma_min : float, optional
+        The last non-zero level :math:`\sigma_{N-1}`, ``> 0`` (default :data:`SIGMA_MIN`).
+    sigma_max : float, optional
+        The first level :math:`\sigma_0 = \sigma_T`, ``> sigma_min`` (default :data:`SIGMA_MAX`).
+    rho : float, optional
+        The curvature :math:`\rho > 0` (default :data:`RHO`).
 
     Returns
     -------
@@ -66,6 +83,7 @@ def seed_noise(seeds: Sequence[int], shape: int | tuple[int, ...]) -> np.ndarray
     Returns
     -------
     ndarray, shape ``(len(seeds), *shape)``, float64.
+        Row ``i`` is ``numpy.random.default_rng(seeds[i]).standard_normal(shape)``.
 
     >>> np.allclose(seed_noise([3, 4], 5)[1], seed_noise([4], 5)[0])
     True
@@ -78,18 +96,22 @@ def seed_noise(seeds: Sequence[int], shape: int | tuple[int, ...]) -> np.ndarray
         if seeds else np.zeros((0, *shape))
 
 
-def heun_sample(D: Callable, x_T, sigmas: np.ndarray | None = None,
-                return_trajectory: bool = False):
+def heun_sample(D: Callable, x_T: np.ndarray | torch.Tensor, sigmas: np.ndarray | None = None,
+                return_trajectory: bool = False
+                ) -> (np.ndarray | torch.Tensor
+                      | tuple[np.ndarray | torch.Tensor, list[np.ndarray | torch.Tensor]]):
     r"""Integrate :math:`dx/d\sigma = (x - D(x;\sigma))/\sigma` with Heun's method (EDM Alg. 1).
 
     Each step from :math:`\sigma_i` to :math:`\sigma_{i+1}` takes an Euler step and, unless
     :math:`\sigma_{i+1} = 0`, corrects it with the trapezoidal rule; the last step (to 0) is Euler,
-    which returns exactly :math:`D(x;\sigma_{N-1})`.
+    which returns exactly :math:`D(x;\sigma_{N-1})`. Reference: Karras et al. (2022), Algorithm 1;
+    eq. ``pf-ode`` of the book's chapter ``same-seed``.
 
     Parameters
     ----------
     D : callable
-        Denoiser ``D(x, sigma)``.
+        Denoiser ``D(x, sigma)``: a batch like ``x_T`` and a Python float ``sigma > 0`` to an array
+        of the same type and shape.
     x_T : array (numpy or torch), shape (m, ...)
         Initial state at ``sigmas[0]``, usually ``sigmas[0] * z``.
     sigmas : ndarray, shape (N + 1,), optional
@@ -100,7 +122,17 @@ def heun_sample(D: Callable, x_T, sigmas: np.ndarray | None = None,
     Returns
     -------
     x_0 : array, same type and shape as ``x_T``
+        The state at ``sigmas[-1]``.
     trajectory : list of arrays, length N + 1 (only if ``return_trajectory``)
+        The states at every ``sigmas[i]``, starting with ``x_T`` itself.
+
+    Examples
+    --------
+    A denoiser that returns 0 (data at the origin) makes the flow shrink to 0 exactly at the end:
+
+    >>> sig = karras_sigmas(3, 0.5, 4.0)
+    >>> heun_sample(lambda x, s: 0 * x, np.ones(2), sig)
+    array([0., 0.])
     """
     sigmas = karras_sigmas() if sigmas is None else np.asarray(sigmas, dtype=np.float64)
     if sigmas.ndim != 1 or sigmas.size < 2 or np.any(np.diff(sigmas) >= 0) or sigmas[-1] < 0:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..util.checks import as_array, check_last_dim
 
@@ -69,11 +70,20 @@ class Gaussian:
         return self.eigvals.shape[0]
 
     def covariance(self) -> np.ndarray:
-        r"""The dense ``(d, d)`` matrix :math:`U \mathrm{diag}(\lambda) U^\top` (for tests and small d)."""
+        r"""The dense ``(d, d)`` matrix :math:`U \mathrm{diag}(\lambda) U^\top` (for tests and small d).
+
+        Returns
+        -------
+        ndarray, shape (d, d), float64
+
+        >>> Gaussian(np.zeros(2), np.array([2.0]), np.array([[1.0], [0.0]])).covariance()
+        array([[2., 0.],
+               [0., 0.]])
+        """
         return (self.eigvecs * self.eigvals) @ self.eigvecs.T
 
 
-def fit_gaussian(X, mean=None) -> Gaussian:
+def fit_gaussian(X: ArrayLike, mean: ArrayLike | None = None) -> Gaussian:
     r"""Fit :math:`(\hat\mu, \hat\Sigma)` to the rows of ``X`` and eigen-decompose :math:`\hat\Sigma`.
 
     Parameters
@@ -118,6 +128,22 @@ def eig_from_rows(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``n x n`` Gram matrix (a symmetric rank-k product), its ``eigh`` and one ``(d, n) x (n, r)``
     product; otherwise the ``d x d`` covariance. Returns eigenvalues (r,), decreasing, and
     orthonormal eigenvectors (d, r).
+
+    Parameters
+    ----------
+    Xc : ndarray, shape (n, d), float64
+        Centred rows (not checked: no conversion, no finiteness test).
+
+    Returns
+    -------
+    eigvals : ndarray, shape (r,), float64
+        The eigenvalues above ``RANK_RTOL * max``, decreasing.
+    eigvecs : ndarray, shape (d, r), float64, C-contiguous
+        Orthonormal eigenvectors, column ``k`` for ``eigvals[k]``.
+
+    >>> w, U = eig_from_rows(np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]))
+    >>> w, np.abs(U).ravel()
+    (array([1.]), array([1., 0., 0.]))
     """
     n, d = Xc.shape
     gram = n < d
@@ -128,8 +154,55 @@ def eig_from_rows(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def nonzero_eigh(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenpairs of the symmetric PSD matrix ``C`` in decreasing order, keeping only eigenvalues
-    above ``RANK_RTOL * max``."""
+    above ``RANK_RTOL * max``.
+
+    Parameters
+    ----------
+    C : ndarray, shape (p, p), float64
+        A symmetric positive semi-definite matrix (not checked).
+
+    Returns
+    -------
+    eigvals : ndarray, shape (r,), float64
+        Decreasing, all ``> RANK_RTOL * eigvals[0]`` (none when the largest is not positive).
+    eigvecs : ndarray, shape (p, r), float64, C-contiguous
+        The matching orthonormal eigenvectors.
+
+    >>> nonzero_eigh(np.diag([0.0, 3.0]))[0]
+    array([3.])
+    """
     w, B = np.linalg.eigh(C)
     w, B = w[::-1], B[:, ::-1]
     keep = w > RANK_RTOL * w[0] if w[0] > 0 else np.zeros(w.shape, dtype=bool)
     return w[keep], np.ascontiguousarray(B[:, keep])
+
+
+def complete_basis(g: Gaussian) -> Gaussian:
+    """The same Gaussian with a full eigenbasis: where the covariance has rank ``r < d``, the
+    ``d - r`` directions orthogonal to its eigenvectors are added with eigenvalue 0 (what the
+    theory's population needs to rotate seeds and images). A full-rank Gaussian is returned as
+    it is.
+
+    Parameters
+    ----------
+    g : Gaussian
+        Mean (d,), eigenvalues (r,), eigenvectors (d, r).
+
+    Returns
+    -------
+    Gaussian
+        Mean (d,), eigenvalues (d,) in decreasing order (the last ``d - r`` zero), eigenvectors
+        (d, d), orthonormal.
+
+    Examples
+    --------
+    >>> full = complete_basis(fit_gaussian(np.array([[1.0, 0.0, 2.0], [-1.0, 0.0, 2.0]])))
+    >>> full.eigvals.tolist(), full.eigvecs.shape
+    ([1.0, 0.0, 0.0], (3, 3))
+    """
+    d, r = g.eigvecs.shape
+    if r == d:
+        return g
+    _, V = np.linalg.eigh(np.eye(d) - g.eigvecs @ g.eigvecs.T)   # 0 (r times), then 1
+    return Gaussian(g.mean, np.concatenate([g.eigvals, np.zeros(d - r)]),
+                    np.hstack([g.eigvecs, V[:, r:]]))

@@ -16,6 +16,6 @@ from .loading import (data_checksums, dataset_files, has_parts, load_dataset, lo
 from .registry import REGISTRY, display_name
 from .splits import SPLIT_KINDS, disjoint_splits, split_pair
 
-__all__ = ["ImageDataset", "REGISTRY", "SPLIT_KINDS", "data_checksums", "dataset_files",
+__all__ = ["ImageDataset", "REGISTRY", "SPLIT_KINDS", "splits", "data_checksums", "dataset_files",
            "disjoint_splits", "display_name", "has_parts", "load_dataset", "load_digits",
            "load_fashion_mnist", "load_photo_patches", "read_idx", "split_pair", "to_unit_range"]

@@ -3,6 +3,7 @@ array) and optional ``labels`` (or ``y``); ``uint8`` 0..255 or floats already in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,28 @@ from .images import ImageDataset, to_unit_range
 
 
 def load_array(path: Path) -> ImageDataset:
-    """The images (and labels) of a ``.npy`` or ``.npz`` file."""
+    """The images (and labels) of a ``.npy`` or ``.npz`` file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.npy`` file of images, or a ``.npz`` file with ``images`` (or ``x``, or one unnamed
+        array) and optional ``labels`` (or ``y``); read without pickles.
+
+    Returns
+    -------
+    ImageDataset
+        Named after the file's stem: images of shape (N, H, W) or (N, C, H, W) (see
+        :func:`channel_first`), float64 in ``[-1, 1]``; labels (N,) int64, zeros when the file
+        has none.
+
+    Raises
+    ------
+    ValueError
+        An unreadable file, no images array, a dtype other than uint8 or float, float values
+        outside ``[-1, 1]``, a shape :func:`channel_first` rejects, or a label count that differs
+        from the image count.
+    """
     files, labels = None, None
     try:
         if path.suffix.lower() == ".npy":
@@ -48,9 +70,32 @@ def load_array(path: Path) -> ImageDataset:
 
 
 
-def channel_first(arr: np.ndarray, path) -> np.ndarray:
+def channel_first(arr: np.ndarray, path: str | os.PathLike) -> np.ndarray:
     """(N, H, W) stays; (N, H, W, C) and (N, C, H, W) with C in {1, 3} become (N, C, H, W),
-    and a single channel is dropped to (N, H, W)."""
+    and a single channel is dropped to (N, H, W).
+
+    Parameters
+    ----------
+    arr : ndarray, shape (N, H, W), (N, H, W, C) or (N, C, H, W), any dtype
+        The images as stored. When both axis 1 and axis 3 could be channels, axis 1 is taken.
+    path : str or os.PathLike
+        Where ``arr`` came from, for the error message.
+
+    Returns
+    -------
+    ndarray, shape (N, H, W) or (N, 3, H, W), dtype of ``arr``
+        A view of ``arr`` (no copy).
+
+    Raises
+    ------
+    ValueError
+        If ``arr`` is not 3-D or 4-D, or a 4-D array has no axis of length 1 or 3 at 1 or 3.
+
+    >>> channel_first(np.zeros((2, 5, 5, 3)), "x.npy").shape
+    (2, 3, 5, 5)
+    >>> channel_first(np.zeros((2, 1, 5, 5)), "x.npy").shape
+    (2, 5, 5)
+    """
     if arr.ndim == 3:
         return arr
     if arr.ndim == 4:

@@ -16,7 +16,14 @@ from .images import ImageDataset
 
 
 def load_digits() -> ImageDataset:
-    """scikit-learn's 1797 handwritten digits, 8x8 (always available, no download)."""
+    """scikit-learn's 1797 handwritten digits, 8x8 (always available, no download).
+
+    Returns
+    -------
+    ImageDataset
+        ``"digits"``: images (1797, 8, 8) float64 in ``[-1, 1]`` (pixel values 0..16 mapped by
+        ``p / 8 - 1``), labels (1797,) int64, the digit 0..9.
+    """
     from sklearn.datasets import load_digits as _load
 
     bunch = _load()
@@ -31,7 +38,21 @@ def load_photo_patches(size: int = 8, stride: int = 4) -> ImageDataset:
     standardised to mean 0 and variance 1 over all pixels of all patches.
 
     Natural-image patches are strongly non-Gaussian (sparse edges, heavy-tailed contrast), which
-    makes them the book's second test of the non-Gaussian theory. Labels are the photo (0 or 1).
+    makes them the book's second test of the non-Gaussian theory (chapter ``non-gaussian``).
+    Labels are the photo (0 or 1).
+
+    Parameters
+    ----------
+    size : int, optional
+        Side of a patch, ``>= 1`` and at most 427 (default 8).
+    stride : int, optional
+        Pixels between the corners of neighbouring patches, ``>= 1`` (default 4).
+
+    Returns
+    -------
+    ImageDataset
+        ``"photo-patches"``: images (N, size, size) float64 with mean 0 and variance 1 (not
+        confined to ``[-1, 1]``), labels (N,) int64.
 
     >>> load_photo_patches(8, 64).images.shape
     (140, 8, 8)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import pickle
 import tarfile
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,22 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def looks_like_cifar(path: Path) -> bool:
-    """Whether ``path`` is a CIFAR folder or archive (by its files or its name)."""
+    """Whether ``path`` is a CIFAR folder or archive (by its files or its name).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A folder (CIFAR if it holds ``data_batch_1``, ``test_batch``, ``train`` or ``meta``) or a
+        file (CIFAR if its name starts with ``cifar`` and ends in ``.tar.gz``, ``.tgz`` or
+        ``.tar``); nothing is read.
+
+    Returns
+    -------
+    bool
+
+    >>> looks_like_cifar(Path("cifar-10-python.tar.gz")), looks_like_cifar(Path("faces.zip"))
+    (True, False)
+    """
     if path.is_dir():
         return any((path / f).is_file() for f in ("data_batch_1", "test_batch", "train", "meta"))
     return path.name.lower().startswith("cifar") and "".join(path.suffixes[-2:]) in (
@@ -58,9 +74,36 @@ def _cifar_members(path: Path) -> dict[str, bytes | Path]:
 
 
 
-def load_cifar(path: Path, part: str, name: str, known_names=()) -> ImageDataset:
+def load_cifar(path: Path, part: str, name: str, known_names: Collection[str] = ()) -> ImageDataset:
     """The ``part`` of a CIFAR folder or archive; named ``name`` if it is in ``known_names``,
-    else by its variant (``cifar10`` or ``cifar100``)."""
+    else by its variant (``cifar10`` or ``cifar100``).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A folder of CIFAR-10/100 python batches or its ``.tar[.gz]`` (read in memory); the
+        variant is CIFAR-100 when it has ``train`` and no ``data_batch_1``.
+    part : {"all", "train", "test"}
+        Which batches; ``"all"`` is train then test.
+    name : str
+        The dataset's name, kept when it is in ``known_names``.
+    known_names : collection of str, optional
+        The names that may be kept (the registry's); default none.
+
+    Returns
+    -------
+    ImageDataset
+        Images (N, 3, 32, 32) float64 in ``[-1, 1]``, labels (N,) int64 (fine labels for
+        CIFAR-100).
+
+    Raises
+    ------
+    FileNotFoundError
+        If a batch file of ``part`` is missing.
+    ValueError
+        An unreadable archive, a batch that is not a pickle of the CIFAR layout, or a pickle that
+        needs any global besides numpy arrays.
+    """
     members = _cifar_members(path)
     variant = "cifar100" if ("train" in members and "data_batch_1" not in members) else "cifar10"
     parts = ("train", "test") if part == "all" else (part,)

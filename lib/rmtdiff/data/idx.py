@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,17 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     The header is two zero bytes, a type code, the number of dimensions ``k``, then ``k``
     big-endian uint32 sizes; the payload must hold exactly ``prod(sizes)`` items.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; a name ending in ``.gz`` is decompressed first.
+
+    Returns
+    -------
+    ndarray, shape ``sizes``, dtype of the type code in native byte order
+        ``uint8`` (0x08), ``int8``, ``int16``, ``int32``, ``float32`` or ``float64``: for MNIST
+        images (N, 28, 28) uint8, for labels (N,) uint8.
 
     Raises
     ------
@@ -61,7 +73,20 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 
 def find_idx(folder: Path, stem: str) -> Path | None:
-    """The file ``stem`` or ``stem.gz`` in ``folder``, or None."""
+    """The file ``stem`` or ``stem.gz`` in ``folder``, or None.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Where to look.
+    stem : str
+        The file name without ``.gz``, e.g. ``"train-images-idx3-ubyte"``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The uncompressed file when both exist.
+    """
     for name in (stem, stem + ".gz"):
         if (folder / name).is_file():
             return folder / name
@@ -69,13 +94,28 @@ def find_idx(folder: Path, stem: str) -> Path | None:
 
 
 
-def load_idx_pair(folder: str | os.PathLike, images_stem: str, labels_stem: str):
+def load_idx_pair(folder: str | os.PathLike, images_stem: str,
+                  labels_stem: str) -> tuple[np.ndarray, np.ndarray]:
     """Load an ``(images, labels)`` pair of IDX files from ``folder`` (``.gz`` optional).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder holding both files.
+    images_stem, labels_stem : str
+        Their names without ``.gz`` (see :data:`IDX_FILES`).
 
     Returns
     -------
-    images : ndarray, shape (N, H, W), uint8
+    images : ndarray, shape (N, H, W), the file's dtype (uint8 for MNIST; not checked here)
     labels : ndarray, shape (N,), int64
+
+    Raises
+    ------
+    FileNotFoundError
+        If either file is missing.
+    ValueError
+        If a file is not readable IDX (:func:`read_idx`) or the shapes do not match.
     """
     folder = Path(folder)
     paths = [find_idx(folder, images_stem), find_idx(folder, labels_stem)]
@@ -90,13 +130,47 @@ def load_idx_pair(folder: str | os.PathLike, images_stem: str, labels_stem: str)
 
 
 
-def has_idx(folder: Path, parts=("train", "test")) -> bool:
-    """Whether ``folder`` holds the images file of any of ``parts``."""
+def has_idx(folder: Path, parts: Iterable[str] = ("train", "test")) -> bool:
+    """Whether ``folder`` holds the images file of any of ``parts``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder to look in (``False`` if it is not a folder).
+    parts : iterable of {"train", "test"}, optional
+        The parts whose images file counts (default both).
+
+    Returns
+    -------
+    bool
+    """
     return folder.is_dir() and any(find_idx(folder, IDX_FILES[p][0]) for p in parts)
 
 
 def load_idx_folder(folder: Path, part: str, name: str) -> ImageDataset:
-    """The ``part`` (``"all"`` = train then test) of an IDX dataset in ``folder``."""
+    """The ``part`` (``"all"`` = train then test) of an IDX dataset in ``folder``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A folder of the standard files of :data:`IDX_FILES` (``.gz`` optional).
+    part : {"all", "train", "test"}
+        Which pair(s) of files.
+    name : str
+        The dataset's name.
+
+    Returns
+    -------
+    ImageDataset
+        Images (N, H, W) float64 in ``[-1, 1]``, labels (N,) int64.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`load_idx_pair`.
+    TypeError
+        If the images are not uint8 (:func:`~rmtdiff.data.images.to_unit_range`).
+    """
     parts = ("train", "test") if part == "all" else (part,)
     pairs = [load_idx_pair(folder, *IDX_FILES[p]) for p in parts]
     images = np.concatenate([p[0] for p in pairs])

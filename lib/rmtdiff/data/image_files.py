@@ -42,9 +42,39 @@ def _image_members(path: Path):
 
 
 
-def load_image_files(path: Path, size, mode, limit, name) -> ImageDataset:
+def load_image_files(path: Path, size: int | None, mode: str | None, limit: int | None,
+                     name: str) -> ImageDataset:
     """The images of a folder or archive, converted to ``mode`` and fitted to ``size`` (see
-    :func:`rmtdiff.data.loading.load_dataset`)."""
+    :func:`rmtdiff.data.loading.load_dataset`).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A folder (searched recursively), a ``.zip`` or a ``.tar[.gz]`` of PNG/JPEG files; hidden
+        files are skipped and the rest read in the order of their sorted paths.
+    size : int or None
+        Side of the square images (:func:`~rmtdiff.data.resize.fit_square`: centre crop, then
+        resize); ``None`` keeps the files' size, which must then be the same for all.
+    mode : {None, "L", "RGB"}
+        Pillow mode every image is converted to; ``None`` requires all files to be ``"L"`` or all
+        ``"RGB"``.
+    limit : int or None
+        Read only the first ``limit`` files.
+    name : str
+        The dataset's name.
+
+    Returns
+    -------
+    ImageDataset
+        Images (N, H, W) for grey or (N, 3, H, W) for colour, float64 in ``[-1, 1]``; labels
+        (N,) int64, all 0.
+
+    Raises
+    ------
+    ValueError
+        No images, an unreadable archive or image, mixed modes, or mixed sizes with
+        ``size=None``.
+    """
     from PIL import Image, UnidentifiedImageError
 
     members, archive = _image_members(path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,11 @@ class ImageDataset:
     Attributes
     ----------
     name : str
+        The dataset's name (a registry name, or a file's or folder's).
     images : ndarray, shape (N, H, W) or (N, C, H, W), float
+        The images, float64 from the readers (``load_dataset(dtype=...)`` may make them float32).
     labels : ndarray, shape (N,), int64
+        Class labels (0 where the format has none).
     source : str
         Where the data came from (a folder or a package).
     """
@@ -39,12 +43,40 @@ class ImageDataset:
         return self.images.shape[1:]
 
     def flat(self) -> np.ndarray:
-        """The images as rows, shape ``(N, H * W)``."""
+        """The images as rows, shape ``(N, H * W)`` (``(N, C * H * W)`` for colour images).
+
+        Returns
+        -------
+        ndarray, shape (N, d), dtype of :attr:`images`
+            A view when :attr:`images` is contiguous.
+
+        >>> ImageDataset("x", np.zeros((2, 3, 4, 4)), np.zeros(2, np.int64), "-").flat().shape
+        (2, 48)
+        """
         return self.images.reshape(len(self.images), -1)
 
 
-def to_unit_range(pixels: np.ndarray) -> np.ndarray:
-    """Map uint8 pixels ``0..255`` to float64 in ``[-1, 1]``: ``p / 127.5 - 1``."""
+def to_unit_range(pixels: ArrayLike) -> np.ndarray:
+    r"""Map uint8 pixels ``0..255`` to float64 in ``[-1, 1]``: ``p / 127.5 - 1``,
+    :math:`x = p/127.5 - 1`.
+
+    Parameters
+    ----------
+    pixels : array_like, any shape, uint8
+        Pixel values; any other dtype is refused (no silent rescaling of floats).
+
+    Returns
+    -------
+    ndarray, same shape, float64
+
+    Raises
+    ------
+    TypeError
+        If ``pixels`` is not uint8.
+
+    >>> to_unit_range(np.array([0, 255], dtype=np.uint8))
+    array([-1.,  1.])
+    """
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8:
         raise TypeError(f"pixels must be uint8 (0..255); got dtype {pixels.dtype}")

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..util.checks import check_int
 from . import builtin
@@ -30,7 +31,7 @@ from .resize import resize_images
 
 def load_dataset(name_or_path: str | os.PathLike, size: int | None = None, part: str = "all",
                  root: str | os.PathLike | None = None, mode: str | None = None,
-                 dtype=np.float64, limit: int | None = None) -> ImageDataset:
+                 dtype: DTypeLike = np.float64, limit: int | None = None) -> ImageDataset:
     """Load a dataset by registry name (:data:`REGISTRY`) or by path, optionally resized.
 
     Parameters
@@ -47,13 +48,25 @@ def load_dataset(name_or_path: str | os.PathLike, size: int | None = None, part:
     part : {"all", "train", "test"}
         For datasets with a train/test division (IDX, CIFAR); ``"all"`` is train then test.
         Image folders and arrays have only ``"all"``.
+    root : str or os.PathLike, optional
+        For a registry name, the one folder to search (the name's folder in it, and for IDX
+        datasets ``root`` itself) instead of the search rule of :mod:`rmtdiff.data.registry`;
+        the image count of a copy under ``root`` is not checked. Ignored for a path.
     mode : {None, "L", "RGB"}
         Convert every image file to grey (``"L"``) or colour (``"RGB"``). With ``None`` the files
         must all be grey or all colour, and anything else (a mix, RGBA, palette) is an error that
         says to pass ``mode``.
-    dtype : float dtype of the returned images (``np.float32`` halves the memory).
+    dtype : float dtype, optional
+        Of the returned images (default float64; ``np.float32`` halves the memory).
     limit : int, optional
         Read only the first ``limit`` images (in the dataset's order), for quick looks.
+
+    Returns
+    -------
+    ImageDataset
+        Images (N, H, W) (grey) or (N, 3, H, W) (colour), ``dtype``, in ``[-1, 1]`` (except
+        ``photo-patches``, standardised to mean 0 and variance 1), ``size x size`` when ``size``
+        is given; labels (N,) int64; ``source`` says where it came from (and the size).
 
     Raises
     ------
@@ -95,9 +108,22 @@ def load_dataset(name_or_path: str | os.PathLike, size: int | None = None, part:
 
 
 
-def has_parts(name_or_path) -> bool:
+def has_parts(name_or_path: str | os.PathLike) -> bool:
     """Whether a dataset has a train/test division (IDX and CIFAR do; image folders and arrays
-    do not), decided from the name or the path without reading the images."""
+    do not), decided from the name or the path without reading the images.
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A registry name or a path, as for :func:`load_dataset`.
+
+    Returns
+    -------
+    bool
+
+    >>> has_parts("fashion-mnist"), has_parts("digits")
+    (True, False)
+    """
     key = str(name_or_path)
     if key in REGISTRY:
         return REGISTRY[key].format in ("idx", "cifar10", "cifar100")
@@ -166,19 +192,59 @@ def _only_all(part, what) -> None:
 def load_fashion_mnist(root: str | os.PathLike | None = None, part: str = "all") -> ImageDataset:
     """Fashion-MNIST (Xiao et al. 2017), 28x28 grey images of clothes in 10 classes:
     ``load_dataset("fashion-mnist", part=part, root=root)``. ``"all"`` is the 60k training
-    images followed by the 10k test images."""
+    images followed by the 10k test images.
+
+    Parameters
+    ----------
+    root : str or os.PathLike, optional
+        The folder to search instead of the search rule (see :func:`load_dataset`).
+    part : {"all", "train", "test"}, optional
+        Default ``"all"``.
+
+    Returns
+    -------
+    ImageDataset
+        Images (N, 28, 28) float64 in ``[-1, 1]``, labels (N,) int64 (the class, 0..9).
+    """
     return load_dataset("fashion-mnist", part=part, root=root)
 
 
 def load_digits() -> ImageDataset:
-    """scikit-learn's 1797 handwritten digits, 8x8: ``load_dataset("digits")``."""
+    """scikit-learn's 1797 handwritten digits, 8x8: ``load_dataset("digits")``.
+
+    Returns
+    -------
+    ImageDataset
+        Images (1797, 8, 8) float64 in ``[-1, 1]``, labels (1797,) int64.
+
+    >>> load_digits().images.shape
+    (1797, 8, 8)
+    """
     return load_dataset("digits")
 
 
-def dataset_files(name_or_path: str | os.PathLike, root=None) -> list[Path]:
+def dataset_files(name_or_path: str | os.PathLike,
+                  root: str | os.PathLike | None = None) -> list[Path]:
     """The files a dataset is read from (for checksums): a named dataset's files in the first
     folder of the search rule that holds them, a path's files (a folder's, recursively); ``[]``
-    for a dataset shipped in a package, or one not found."""
+    for a dataset shipped in a package, or one not found.
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A registry name or a path, as for :func:`load_dataset`.
+    root : str or os.PathLike, optional
+        For a name, the folder to search instead of the search rule.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Sorted for a folder; for an IDX dataset the four files of :data:`~.idx.IDX_FILES`. (For
+        a non-IDX name this is everything under the first candidate path that exists.)
+
+    >>> dataset_files("digits")
+    []
+    """
     key = str(name_or_path)
     if key in REGISTRY:
         if REGISTRY[key].format == "builtin":
@@ -199,9 +265,26 @@ def _files_of(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
 
 
-def data_checksums(name_or_path: str | os.PathLike, root=None) -> list[tuple[str, str]]:
+def data_checksums(name_or_path: str | os.PathLike,
+                   root: str | os.PathLike | None = None) -> list[tuple[str, str]]:
     """(file, first 16 hex digits of its SHA-256) for every file of a dataset; for a dataset
-    shipped in a package, (the package, its version)."""
+    shipped in a package, (the package, its version).
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A registry name or a path, as for :func:`load_dataset`.
+    root : str or os.PathLike, optional
+        For a name, the folder to search instead of the search rule.
+
+    Returns
+    -------
+    list of (str, str)
+        One pair per file of :func:`dataset_files` (empty when none is found).
+
+    >>> data_checksums("digits")[0][0]
+    'scikit-learn'
+    """
     key = str(name_or_path)
     if key in REGISTRY and REGISTRY[key].format == "builtin":
         from importlib import metadata

@@ -4,7 +4,7 @@ A named dataset's files are searched, in order, in
 
 1. ``root`` when a caller gives one (and nowhere else);
 2. ``$RMTDIFF_DATA/<folder>`` and, for IDX datasets, ``$RMTDIFF_DATA`` itself;
-3. ``data/<folder>`` of this repository;
+3. ``data/<folder>`` of this repository (and, for IDX datasets, ``data/`` itself);
 4. the dataset's system folders (Debian's ``/usr/share/datasets/fashion-mnist``),
 
 for each ``<folder>`` name in its :class:`DatasetInfo`. Datasets shipped inside packages
@@ -37,17 +37,23 @@ class DatasetInfo:
 
     Attributes
     ----------
-    format : one of :data:`FORMATS` (``"builtin"``: shipped inside a package)
-    folders : names of the folder (or archive) searched for under each data root
-    counts : expected number of images per part (checked when the whole part is read)
-    shape : (C, H, W) of the files' images (``None`` where the files vary, e.g. FFHQ exports)
-    note : where the files come from
-    system_folders : absolute folders searched last (e.g. a Debian package's)
+    format : str
+        One of :data:`FORMATS` (``"builtin"``: shipped inside a package).
+    folders : tuple of str
+        Names of the folder (or archive) searched for under each data root.
+    counts : dict of str to int
+        Expected number of images per part (checked when the whole part is read).
+    shape : tuple of 3 int, or None
+        (C, H, W) of the files' images (``None`` where the files vary, e.g. FFHQ exports).
+    note : str
+        Where the files come from.
+    system_folders : tuple of pathlib.Path
+        Absolute folders searched last (e.g. a Debian package's).
     """
 
     format: str
     folders: tuple[str, ...]
-    counts: dict
+    counts: dict[str, int]
     shape: tuple[int, int, int] | None
     note: str
     system_folders: tuple[Path, ...] = ()
@@ -78,7 +84,22 @@ REGISTRY: dict[str, DatasetInfo] = {
 
 
 def data_roots(root: str | os.PathLike | None = None) -> list[Path]:
-    """Folders searched for a named dataset: ``root``, else ``$RMTDIFF_DATA`` and ``data/``."""
+    """Folders searched for a named dataset: ``root``, else ``$RMTDIFF_DATA`` and ``data/``.
+
+    Parameters
+    ----------
+    root : str or os.PathLike, optional
+        A caller's folder; when given it is the only root.
+
+    Returns
+    -------
+    list of pathlib.Path
+        In search order (the system folders of :class:`DatasetInfo` are added by
+        :func:`candidate_paths`).
+
+    >>> data_roots("/x")
+    [PosixPath('/x')]
+    """
     if root is not None:
         return [Path(root)]
     env = os.environ.get("RMTDIFF_DATA")
@@ -88,6 +109,18 @@ def data_roots(root: str | os.PathLike | None = None) -> list[Path]:
 def candidate_paths(name: str, root: str | os.PathLike | None = None) -> list[Path]:
     """Every path where the files of the named dataset ``name`` may be, in search order (see
     the module docstring); the first that holds them is used.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`REGISTRY` (``KeyError`` otherwise).
+    root : str or os.PathLike, optional
+        A caller's folder, searched alone (no system folders either).
+
+    Returns
+    -------
+    list of pathlib.Path
+        Candidates, existing or not; empty for a built-in dataset.
 
     >>> candidate_paths("mnist", root="/x")
     [PosixPath('/x/mnist'), PosixPath('/x')]
@@ -103,8 +136,17 @@ def candidate_paths(name: str, root: str | os.PathLike | None = None) -> list[Pa
     return out
 
 
-def display_name(dataset: str) -> str:
+def display_name(dataset: str | os.PathLike) -> str:
     """How the chapters name a dataset: ``"Fashion-MNIST"``, ``"CIFAR-10"``, or a path's name.
+
+    Parameters
+    ----------
+    dataset : str or os.PathLike
+        A registry name (:data:`DISPLAY_NAMES`) or a path.
+
+    Returns
+    -------
+    str
 
     >>> display_name("cifar10"), display_name("/data/my_faces.zip")
     ('CIFAR-10', 'my_faces.zip')

@@ -4,14 +4,32 @@ with Pillow as they are decoded)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:                  # Pillow is imported only when an image is resized
+    from PIL.Image import Image
 
 from ..util.checks import check_int
 
 
-def fit_square(img, size: int):
+def fit_square(img: Image, size: int) -> Image:
     """Centre-crop a Pillow image to a square and resize it to ``size`` (box filter = area
-    averaging when shrinking, bicubic when enlarging)."""
+    averaging when shrinking, bicubic when enlarging).
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+        Any size and mode.
+    size : int
+        Side of the result in pixels (not validated).
+
+    Returns
+    -------
+    PIL.Image.Image
+        ``size`` x ``size``, same mode; ``img`` itself (or its crop) when no resize is needed.
+    """
     from PIL import Image
 
     w, h = img.size
@@ -28,9 +46,23 @@ def fit_square(img, size: int):
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:
     """Images ``(N, H, W)`` or ``(N, C, H, W)`` in ``[-1, 1]`` at ``size x size``: centre-crop to
-    a square, then area averaging to shrink (``adaptive_avg_pool2d``; exact for the book's
-    28 -> 16 Fashion-MNIST, fractional overlaps weighted) or bicubic interpolation to enlarge
-    (clipped back to ``[-1, 1]``). Computed in the images' float precision, in chunks.
+    a square, then average pooling to shrink (``adaptive_avg_pool2d``: output pixel ``i`` is the
+    plain mean of input pixels ``floor(i H/size)`` to ``ceil((i+1) H/size) - 1``, so when ``size``
+    does not divide the side, e.g. the book's 28 -> 16 Fashion-MNIST, neighbouring windows overlap
+    and a partly covered pixel counts fully, not by its covered fraction) or bicubic interpolation
+    to enlarge (clipped back to ``[-1, 1]``). Computed in the images' float precision, in chunks.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W) or (N, C, H, W), float32 or float64
+        Images in ``[-1, 1]``.
+    size : int
+        Side of the result, ``>= 1``.
+
+    Returns
+    -------
+    ndarray, shape (N, size, size) or (N, C, size, size), dtype of ``images``
+        The centre crop itself (contiguous) when its side already is ``size``.
 
     >>> resize_images(np.zeros((2, 3, 28, 28)), 32).shape
     (2, 3, 32, 32)

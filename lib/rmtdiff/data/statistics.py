@@ -7,8 +7,8 @@ products, centred on the first chunk's mean so that no large mean is subtracted 
 and the result is stored under a key that hashes the data's bytes: asking again for the same
 images, whatever path they came by, reads the cache.
 
-The covariance divides by ``N`` (the convention of :mod:`rmtdiff.spectra`); the result is the same
-:class:`~rmtdiff.spectra.Gaussian` as ``fit_gaussian(X)`` (up to float64 summation order): the
+The covariance divides by ``N`` (the convention of :mod:`rmtdiff.core.spectra`); the result is the
+same :class:`~rmtdiff.core.spectra.Gaussian` as ``fit_gaussian(X)`` (up to float64 summation order): the
 eigenpairs above ``RANK_RTOL`` times the largest, in decreasing order.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -29,21 +30,43 @@ CHUNK = 2048
 
 
 def default_cache() -> Path:
-    """``$RMTDIFF_CACHE``, else ``~/.cache/rmtdiff``."""
+    """``$RMTDIFF_CACHE``, else ``~/.cache/rmtdiff``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created here; ``~`` in ``$RMTDIFF_CACHE`` is not expanded).
+    """
     return Path(os.environ.get("RMTDIFF_CACHE", Path.home() / ".cache" / "rmtdiff"))
 
 
 def content_hash(X: np.ndarray, chunk: int = CHUNK) -> str:
-    """SHA-256 of the rows' shape, dtype and bytes (read chunk by chunk)."""
+    """SHA-256 of the rows' shape, dtype and bytes (read chunk by chunk).
+
+    Parameters
+    ----------
+    X : ndarray or numpy.memmap, shape (N, ...), any dtype
+        The data; a memory map is read ``chunk`` rows at a time.
+    chunk : int, optional
+        Rows per read (default :data:`CHUNK`); does not change the hash.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    >>> content_hash(np.zeros((3, 2))) == content_hash(np.zeros((3, 2)), chunk=1)
+    True
+    """
     h = hashlib.sha256(f"{X.shape}|{X.dtype.str}".encode())
     for start in range(0, len(X), chunk):
         h.update(np.ascontiguousarray(X[start:start + chunk]).tobytes())
     return h.hexdigest()
 
 
-def dataset_statistics(X, cache_dir: str | os.PathLike | None = None, chunk: int = CHUNK,
-                       show_progress: bool = True) -> Gaussian:
-    """Mean and covariance of the rows of ``X`` (a NumPy array or memory map, shape ``(N, d)``),
+def dataset_statistics(X: np.ndarray, cache_dir: str | os.PathLike | Literal[False] | None = None,
+                       chunk: int = CHUNK, show_progress: bool = True) -> Gaussian:
+    r"""Mean and covariance of the rows of ``X`` (a NumPy array or memory map, shape ``(N, d)``),
     eigen-decomposed, from the cache when these exact bytes were seen before.
 
     Parameters
@@ -55,6 +78,15 @@ def dataset_statistics(X, cache_dir: str | os.PathLike | None = None, chunk: int
         the cache off.
     chunk : int
         Rows per chunk.
+    show_progress : bool, optional
+        Show a progress bar over the chunks (default True).
+
+    Returns
+    -------
+    Gaussian
+        Mean (d,), eigenvalues (r,) decreasing and eigenvectors (d, r), float64: the covariance
+        :math:`\frac1N\sum_j (x_j - \hat\mu)(x_j - \hat\mu)^\top` decomposed by
+        :func:`~rmtdiff.core.spectra.nonzero_eigh`.
 
     Raises
     ------

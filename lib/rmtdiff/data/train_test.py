@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
@@ -20,9 +21,29 @@ from .loading import has_parts, load_dataset
 from .splits import pc1_scores
 
 
+class _DataConfig(Protocol):
+    """What :func:`prepare_data` reads of a configuration (e.g.
+    :class:`rmtdiff.experiments.config.NetworkChapterConfig`)."""
+
+    dataset: str
+    image_size: int
+    held_out: int
+
+
 @dataclass(frozen=True)
 class NetworkData:
-    """Training and held-out images at the chapter's resolution."""
+    """Training and held-out images at the chapter's resolution.
+
+    Attributes
+    ----------
+    train : ndarray, shape (N, C, s, s), float32
+        The training images, in ``[-1, 1]``.
+    held_out : ndarray, shape (m, C, s, s), float32
+        The held-out images (never trained on).
+    source : str
+        Where the training images came from (:attr:`ImageDataset.source
+        <rmtdiff.data.images.ImageDataset.source>`).
+    """
 
     train: np.ndarray          # (N, C, s, s) float32
     held_out: np.ndarray       # (m, C, s, s) float32
@@ -50,10 +71,29 @@ class NetworkData:
         return pc1_scores(self.train.reshape(len(self.train), -1))
 
 
-def prepare_data(cfg) -> NetworkData:
+def prepare_data(cfg: _DataConfig) -> NetworkData:
     """Load ``cfg.dataset`` (any name or path :func:`rmtdiff.load_dataset` reads) at
     ``cfg.image_size`` pixels, as float32 ``(N, C, s, s)``, with ``cfg.held_out`` held-out
-    images."""
+    images.
+
+    Parameters
+    ----------
+    cfg : NetworkChapterConfig or any object with these attributes
+        ``dataset`` (str, a name or path), ``image_size`` (int, the side ``s``) and ``held_out``
+        (int, the number ``m`` of held-out images).
+
+    Returns
+    -------
+    NetworkData
+        For a dataset with a train/test division (:func:`~rmtdiff.data.loading.has_parts`): its
+        whole train part, and the first ``m`` test images; otherwise all but the last ``m``
+        images, and those ``m``.
+
+    Raises
+    ------
+    ValueError
+        If a dataset without a division has no more than ``held_out`` images.
+    """
     source = cfg.dataset
     if has_parts(source):
         train = load_dataset(source, size=cfg.image_size, part="train")

@@ -7,8 +7,9 @@ expected per-pixel squared distance of the two final images is
 
 .. math:: \mathrm{MSE}(z) = \frac{2}{D}\sum_{\text{modes}}\operatorname{Var}[x_k(0)],
 
-the variance from :func:`rmtdiff.data_fluctuations.sampling_map_total_variance` with the mean
-estimated. Models: ``"gaussian"`` (the paper's law), ``"elliptical"`` (the data's distribution of
+the variance of eq. :eq:`split-map-var` (:func:`rmtdiff.theory.trajectories.split_map_variance`)
+for the Gaussian law and :func:`rmtdiff.theory.nongaussian_fluctuations.closure_map_variance` for
+the other two, with the mean estimated. Models: ``"gaussian"`` (the paper's law), ``"elliptical"`` (the data's distribution of
 image scales; same cost), ``"data"`` (the data's fourth moments along the renormalised directions;
 :math:`O(L^2ND)` per ``n`` and :math:`O(LND)` per seed: at ``D = 3072``, ``N = 20000`` on 2 cores,
 25 s per ``n`` plus 0.17 s per seed, see ``bench/bench_predict.py``).
@@ -20,14 +21,16 @@ The command ``python -m rmtdiff predict`` wraps :func:`predict_cross_split_mse` 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ..core.edm import SIGMA_MAX
+from ..theory.nongaussian_fluctuations import ORDER_MAP
 from ..util.checks import as_array, check_positive
-from ..theory.nongaussian_fluctuations import (gaussian_map_total_variance, mean_estimate_variance,
-                                sampling_map_total_variance)
+from ..theory.nongaussian_fluctuations import closure_map_variance
 from ..theory.nongaussian_kappa import DataModel, data_model
 from ..theory.kappa import solve_kappa
 from ..core.spectra import Gaussian
-from ..theory.trajectories import sampling_map_gain, sampling_map_mode_variance
+from ..theory.trajectories import split_map_variance
 
 MODELS = ("gaussian", "elliptical", "data")
 
@@ -60,7 +63,8 @@ def _check_n_values(n):
     return arr
 
 
-def predict_cross_split_mse(X, n, z, sigma_T: float = 80.0, model: str = "gaussian",
+def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
+                            sigma_T: float = SIGMA_MAX, model: str = "gaussian",
                             show_progress: bool = False) -> np.ndarray:
     r"""Expected per-pixel squared distance between the final linear-sampler images of two
     independent splits of ``n`` images (with replacement, own mean and covariance), seed by seed.
@@ -73,7 +77,11 @@ def predict_cross_split_mse(X, n, z, sigma_T: float = 80.0, model: str = "gaussi
     z : array_like, shape (D,) or (S, D)
         Seeds in pixel space (:math:`x_T = \sigma_T z`).
     sigma_T : float
+        Initial noise level.
     model : {"gaussian", "elliptical", "data"}
+        The law (see the module docstring).
+    show_progress : bool
+        Progress bars for the long stages of the ``"data"`` closure.
 
     Returns
     -------
@@ -99,54 +107,105 @@ def predict_cross_split_mse(X, n, z, sigma_T: float = 80.0, model: str = "gaussi
     out = []
     for ni in np.atleast_1d(n_arr):
         if isinstance(pop, DataModel):
-            var = sampling_map_total_variance(pop, ni, coords, sigma_T, "estimated", model,
-                                              show_progress=show_progress)
+            var = closure_map_variance(pop, ni, coords, sigma_T=sigma_T, mean="estimated",
+                                       closure=model, show_progress=show_progress)
         else:
-            var = gaussian_map_total_variance(g.eigvals, ni, coords, sigma_T)
+            var = split_map_variance(g.eigvals, ni, coords, sigma_T=sigma_T, order=ORDER_MAP)
         out.append(2 * var / D)
     out = np.array(out)
     return out[0] if n_arr.ndim == 0 else out
 
 
 def band_edges(d: int) -> np.ndarray:
-    """Mode-index edges of the eigenbands 1-10, 11-100, ... (the last band ends at ``d``)."""
+    """Mode-index edges of the eigenbands 1-10, 11-100, ... (the last band ends at ``d``).
+
+    Parameters
+    ----------
+    d : int
+        Number of modes.
+
+    Returns
+    -------
+    ndarray of int, shape (bands + 1,)
+
+    >>> band_edges(250).tolist()
+    [0, 10, 100, 250]
+    """
     edges = [0]
     while edges[-1] < d:
         edges.append(min(d, 10 ** len(edges)))
     return np.array(edges)
 
 
-def band_disagreement(eigs, n, sigma_T: float = 80.0, edges=None) -> np.ndarray:
+def band_disagreement(eigs: ArrayLike, n: float, *, sigma_T: float = SIGMA_MAX,
+                      edges: ArrayLike | None = None) -> np.ndarray:
     r"""Seed-averaged same-seed disagreement of each eigenband relative to its variance,
-    :math:`2\sum_{k\in b}\operatorname{Var}[x_k(0)]/\sum_{k\in b}\lambda_k` (own mean, Gaussian law).
+    :math:`2\sum_{k\in b}\operatorname{Var}[x_k(0)]/\sum_{k\in b}\lambda_k` (own mean, Gaussian
+    law: :func:`rmtdiff.theory.trajectories.split_map_variance` per mode, averaged over seeds).
+
+    Parameters
+    ----------
+    eigs : array_like, shape (d,)
+        Population eigenvalues in decreasing order.
+    n : float
+        Images per split.
+    sigma_T : float
+        Initial noise level.
+    edges : array_like of int, optional
+        Mode-index edges of the bands (default :func:`band_edges`).
 
     Returns
     -------
-    ndarray, shape (bands,)
+    ndarray, shape (bands,), float64
     """
     lam = np.asarray(eigs, dtype=np.float64)
     edges = band_edges(lam.size) if edges is None else np.asarray(edges)
-    n1 = n - 1
-    lam1 = lam * (n1 / n)
-    per_mode = sampling_map_mode_variance(lam1, n1, np.ones(lam.size), 0.0, sigma_T)
-    per_mode = per_mode + mean_estimate_variance(
-        lam, n, sampling_map_gain(lam1, n1, 0.0, sigma_T), sigma_T)
+    per_mode = split_map_variance(lam, n, np.ones(lam.size), sigma_T=sigma_T, per_mode=True)
     return np.array([2 * per_mode[a:b].sum() / max(lam[a:b].sum(), np.finfo(float).tiny)
                      for a, b in zip(edges[:-1], edges[1:])])
 
 
-def band_sample_complexity(eigs, threshold: float = 0.01, sigma_T: float = 80.0,
-                           n_grid=None) -> np.ndarray:
-    """The smallest ``n`` on ``n_grid`` (default 64 sizes from 10 to 10^7) at which each band's
-    relative disagreement is below ``threshold``; NaN where none is."""
+def band_sample_complexity(eigs: ArrayLike, threshold: float = 0.01, *,
+                           sigma_T: float = SIGMA_MAX, n_grid: ArrayLike | None = None
+                           ) -> np.ndarray:
+    """The smallest ``n`` on ``n_grid`` at which each band's relative disagreement
+    (:func:`band_disagreement`) is below ``threshold``.
+
+    Parameters
+    ----------
+    eigs : array_like, shape (d,)
+        Population eigenvalues in decreasing order.
+    threshold : float
+        The relative disagreement to reach.
+    sigma_T : float
+        Initial noise level.
+    n_grid : array_like of int, optional
+        Split sizes tried (default 64 sizes from 10 to 10^7).
+
+    Returns
+    -------
+    ndarray, shape (bands,), float64: the split size, NaN where none on the grid reaches it
+    """
     n_grid = np.unique(np.geomspace(10, 1e7, 64).astype(int)) if n_grid is None else n_grid
-    rel = np.array([band_disagreement(eigs, n, sigma_T) for n in n_grid])
+    rel = np.array([band_disagreement(eigs, n, sigma_T=sigma_T) for n in n_grid])
     below = rel < threshold
     return np.array([n_grid[np.argmax(below[:, b])] if below[:, b].any() else np.nan
                      for b in range(rel.shape[1])], dtype=np.float64)
 
 
-def kappa0(eigs, n) -> float:
-    """The renormalised noise floor kappa(0) of a split's centred covariance (n - 1 rows)."""
+def kappa0(eigs: ArrayLike, n: float) -> float:
+    """The renormalised noise floor kappa(0) of a split's centred covariance (n - 1 rows).
+
+    Parameters
+    ----------
+    eigs : array_like, shape (d,)
+        Population eigenvalues.
+    n : float
+        Images per split (``> 1``).
+
+    Returns
+    -------
+    float
+    """
     lam = np.asarray(eigs, dtype=np.float64)
     return float(solve_kappa(0.0, lam * (n - 1) / n, n - 1))

@@ -64,7 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def predict_command(args) -> dict:
+def predict_command(args: argparse.Namespace) -> dict:
+    """Run ``python -m rmtdiff predict``: load, predict, print the tables, write the JSON and the
+    figure.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of :func:`_parser` (``data``, ``size``, ``n``, ``model``, ``seeds``,
+        ``sigma_T``, ``limit``, ``out``).
+
+    Returns
+    -------
+    dict
+        What ``predict.json`` holds.
+    """
     from ..theory.nongaussian_kappa import data_model
     from ..data.statistics import dataset_statistics
     from ..data.loading import load_dataset
@@ -80,15 +94,15 @@ def predict_command(args) -> dict:
         raise ValueError(f"--data {args.data} holds {N} image; the prediction needs at least 2")
     print(f"{args.data}: {N} images of {D} values ({data.shape})", file=sys.stderr)
     stats = dataset_statistics(X, show_progress=True)              # cached by content
-    pop = stats if args.model == "gaussian" else data_model(X)
+    pop = stats if args.model == "gaussian" else data_model(X, stats)  # one decomposition
     z = seed_noise(range(args.seeds), D)
-    mse = np.atleast_2d(predict_cross_split_mse(pop, args.n, z, args.sigma_T, args.model,
-                                                show_progress=True))
+    mse = np.atleast_2d(predict_cross_split_mse(pop, args.n, z, sigma_T=args.sigma_T,
+                                                model=args.model, show_progress=True))
     lam = stats.eigvals
     edges = band_edges(lam.size)
     names = [f"{a + 1}-{b}" for a, b in zip(edges[:-1], edges[1:])]
-    rel = np.array([band_disagreement(lam, n, args.sigma_T, edges) for n in args.n])
-    needed = band_sample_complexity(lam, 0.01, args.sigma_T)
+    rel = np.array([band_disagreement(lam, n, sigma_T=args.sigma_T, edges=edges) for n in args.n])
+    needed = band_sample_complexity(lam, 0.01, sigma_T=args.sigma_T)
     result = {
         "data": str(args.data), "images": N, "pixels": D, "model": args.model,
         "sigma_T": args.sigma_T, "seeds": args.seeds, "n": args.n,
@@ -117,7 +131,8 @@ def _print_tables(r: dict) -> None:
         row = (f"{n:>8} {r['mse_mean'][i]:>10.4g} {r['mse_median'][i]:>10.4g} "
                f"{r['mse_p10'][i]:>10.4g}-{r['mse_p90'][i]:<11.4g} {r['kappa0'][i]:>10.3g}")
         print(row + "".join(f" {v:>10.3g}" for v in r["band_relative_disagreement"][i]))
-    print("(band columns: 2 sum Var / sum lambda over the eigenband, modes by decreasing variance)")
+    print("(band columns: the Gaussian law whatever the model, 2 sum Var / sum lambda over the "
+          "eigenband, modes by decreasing variance)")
     print("\nSplit size at which each eigenband's relative disagreement falls below 1%:")
     for b, v in zip(r["bands"], r["band_n_at_1pct"]):
         print(f"  modes {b:>12}: " + (f"n = {v}" if v is not None else "above 10^7"))
@@ -145,7 +160,19 @@ def _figure(r: dict, mse: np.ndarray, path: str) -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """The command line of ``python -m rmtdiff predict``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for a missing file or a bad value (the error is printed).
+    """
     args = _parser().parse_args(argv)
     try:
         if args.command == "predict":

@@ -21,7 +21,18 @@ import torch.distributed as dist
 def init_from_env() -> tuple[int, int]:
     """Join the process group that ``torchrun``/submitit describe in the environment
     (``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``), with NCCL on GPUs and gloo on
-    CPUs; returns ``(rank, world_size)``. Does nothing when ``WORLD_SIZE`` is absent or 1."""
+    CPUs; returns ``(rank, world_size)``. Does nothing when ``WORLD_SIZE`` is absent or 1.
+
+    Returns
+    -------
+    rank, world_size : int
+        ``(0, 1)`` outside a process group.
+
+    Raises
+    ------
+    RuntimeError
+        If ``WORLD_SIZE > 1`` but ``RANK``, ``MASTER_ADDR`` or ``MASTER_PORT`` is not set.
+    """
     size = int(os.environ.get("WORLD_SIZE", "1"))
     if size > 1 and not dist.is_initialized():
         missing = [v for v in ("RANK", "MASTER_ADDR", "MASTER_PORT") if v not in os.environ]
@@ -36,26 +47,63 @@ def init_from_env() -> tuple[int, int]:
 
 
 def world() -> tuple[int, int]:
-    """``(rank, world_size)`` of this process; ``(0, 1)`` outside a process group."""
+    """``(rank, world_size)`` of this process; ``(0, 1)`` outside a process group.
+
+    Returns
+    -------
+    rank, world_size : int
+
+    >>> world()
+    (0, 1)
+    """
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
 
 def is_main() -> bool:
-    """Whether this process writes results (rank 0)."""
+    """Whether this process writes results (rank 0).
+
+    Returns
+    -------
+    bool
+    """
     return world()[0] == 0
 
 
 def barrier() -> None:
-    """Wait for every rank (no-op in a single process)."""
+    """Wait for every rank (no-op in a single process).
+
+    Returns
+    -------
+    None
+    """
     if world()[1] > 1:
         dist.barrier()
 
 
 def share(batch_size: int) -> slice:
     """This rank's contiguous share of a global minibatch of ``batch_size`` images (a clear error
-    when the batch does not divide evenly, since unequal shares would weight images unequally)."""
+    when the batch does not divide evenly, since unequal shares would weight images unequally).
+
+    Parameters
+    ----------
+    batch_size : int
+        The global minibatch size, a multiple of the world size.
+
+    Returns
+    -------
+    slice
+        ``slice(rank * b, (rank + 1) * b)`` with ``b = batch_size // world_size``.
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is not divisible by the world size.
+
+    >>> share(8)
+    slice(0, 8, None)
+    """
     rank, size = world()
     if batch_size % size:
         raise ValueError(f"batch_size {batch_size} must be divisible by the number of processes "

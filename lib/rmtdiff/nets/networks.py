@@ -4,7 +4,7 @@ Conventions
 -----------
 * A network ``F(x, c_noise)`` maps images ``x`` of shape ``(B, C, H, W)`` (float32) and a noise
   code ``c_noise`` of shape ``(B,)`` to a tensor of the same shape as ``x``. It is the raw network
-  of EDM's preconditioning (:mod:`rmtdiff.training`): the denoiser is
+  of EDM's preconditioning (:mod:`rmtdiff.nets.training`): the denoiser is
   :math:`D(x;\sigma) = c_\text{skip}x + c_\text{out}F(c_\text{in}x;\, c_\text{noise})`.
 * The noise code enters through a sinusoidal embedding followed by a two-layer MLP, the same in
   both architectures.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -31,7 +32,36 @@ ARCHITECTURES = ("unet", "dit")
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Architecture and size of a denoising network."""
+    """Architecture and size of a denoising network.
+
+    Attributes
+    ----------
+    arch : str
+        "unet" or "dit". Default ``"unet"``.
+    image_size : int
+        H = W of the images. Default ``16``.
+    channels : int
+        Image channels C. Default ``1``.
+    base_channels : int
+        Channels at the first level. Default ``32``.
+    channel_mult : tuple[int, ...]
+        Channels per level, times base_channels. Default ``(1, 2, 2)``.
+    num_res_blocks : int
+        Residual blocks per level (encoder). Default ``1``.
+    attn_resolutions : tuple[int, ...]
+        Feature-map sizes with self-attention (the UNet's middle, at the lowest resolution, always
+        has one). Default ``(4,)``.
+    patch_size : int
+        Patch side p (image_size divisible by p). Default ``2``.
+    hidden_size : int
+        Token width. Default ``128``.
+    depth : int
+        Transformer blocks. Default ``4``.
+    num_heads : int
+        Attention heads (hidden_size divisible). Default ``4``.
+    mlp_ratio : float
+        MLP width / hidden_size. Default ``4.0``.
+    """
 
     arch: str = "unet"                          # "unet" or "dit"
     image_size: int = 16                        # H = W of the images
@@ -70,8 +100,26 @@ DIT_PRESETS = {
 }
 
 
-def network_preset(arch: str, size: str, **overrides) -> NetworkConfig:
+def network_preset(arch: str, size: str, **overrides: Any) -> NetworkConfig:
     """The named preset ``size`` ("tiny", "book", "paper") of ``arch``, with fields replaced.
+
+    Parameters
+    ----------
+    arch : {"unet", "dit"}
+        The architecture (:data:`UNET_PRESETS` or :data:`DIT_PRESETS`).
+    size : {"tiny", "book", "paper"}
+        The preset.
+    **overrides
+        Fields of :class:`NetworkConfig` to replace (not checked here: see :func:`check_config`).
+
+    Returns
+    -------
+    NetworkConfig
+
+    Raises
+    ------
+    ValueError
+        An unknown ``arch`` or ``size``.
 
     >>> network_preset("dit", "tiny", image_size=8).image_size
     8
@@ -85,7 +133,28 @@ def network_preset(arch: str, size: str, **overrides) -> NetworkConfig:
 
 
 def check_config(cfg: NetworkConfig) -> None:
-    """Raise ``ValueError`` naming the field when ``cfg`` cannot build a network."""
+    """Raise ``ValueError`` naming the field when ``cfg`` cannot build a network.
+
+    Checked: ``arch``; positive ``image_size`` and ``channels``; for the UNet, ``image_size``
+    divisible by :math:`2^{L-1}` (``L = len(channel_mult)`` levels), every ``attn_resolutions``
+    entry reached, and ``base_channels`` divisible by its group-norm group count
+    ``min(32, max(1, base_channels // 4))``; for the DiT, ``image_size`` divisible by
+    ``patch_size`` and ``hidden_size`` divisible by ``num_heads`` and by 4.
+
+    Parameters
+    ----------
+    cfg : NetworkConfig
+        The configuration to check.
+
+    Returns
+    -------
+    None
+
+    >>> check_config(network_preset("unet", "tiny", image_size=7))
+    Traceback (most recent call last):
+    ...
+    ValueError: image_size 7 must be divisible by 2^(levels - 1) = 2 for channel_mult (1, 2)
+    """
     if cfg.arch not in ARCHITECTURES:
         raise ValueError(f"arch must be one of {ARCHITECTURES}; got {cfg.arch!r}")
     if cfg.image_size < 1 or cfg.channels < 1:
@@ -117,13 +186,39 @@ def check_config(cfg: NetworkConfig) -> None:
 
 
 def build_network(cfg: NetworkConfig) -> nn.Module:
-    """The network of ``cfg`` (checked first), with its own initialisation."""
+    """The network of ``cfg`` (checked first), with its own initialisation.
+
+    Parameters
+    ----------
+    cfg : NetworkConfig
+        Architecture and size (:func:`check_config` must accept it).
+
+    Returns
+    -------
+    torch.nn.Module
+        A :class:`UNet` or a :class:`DiT`, float32 on the CPU; weights drawn from torch's global
+        generator.
+    """
     check_config(cfg)
     return UNet(cfg) if cfg.arch == "unet" else DiT(cfg)
 
 
 def parameter_count(net: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        Any module.
+
+    Returns
+    -------
+    int
+        The sum of ``numel`` over the parameters with ``requires_grad``.
+
+    >>> parameter_count(nn.Linear(3, 2))
+    8
+    """
     return sum(p.numel() for p in net.parameters() if p.requires_grad)
 
 
@@ -131,8 +226,28 @@ def parameter_count(net: nn.Module) -> int:
 # shared pieces
 
 def sinusoidal_embedding(c: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
-    r"""Embed scalars ``c`` (shape ``(B,)``) as ``[cos(c w_j), sin(c w_j)]``,
-    :math:`w_j = \text{max\_period}^{-j/(\text{dim}/2)}`; shape ``(B, dim)``."""
+    r"""Embed scalars ``c`` (shape ``(B,)``) as ``[cos(250 c w_j), sin(250 c w_j)]``,
+    :math:`w_j = \text{max\_period}^{-j/(\text{dim}/2)}`, :math:`j = 0, \dots, \text{dim}/2 - 1`;
+    shape ``(B, dim)``. The factor :math:`250 = 1000/4` spreads the noise code
+    :math:`c_\text{noise} = \ln(\sigma)/4` (about ``[-2, 1]``) over the frequencies.
+
+    Parameters
+    ----------
+    c : torch.Tensor, shape (B,)
+        The scalars (cast to float32).
+    dim : int
+        Width of the embedding, even (an odd ``dim`` gives ``dim - 1`` columns).
+    max_period : float, optional
+        The slowest period :math:`\text{max\_period}` (default 10000).
+
+    Returns
+    -------
+    torch.Tensor, shape (B, dim), float32
+        Cosines in the first half of the columns, sines in the second.
+
+    >>> sinusoidal_embedding(torch.zeros(2), 4).tolist()
+    [[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+    """
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=c.device) / half)
     args = c.float()[:, None] * freqs[None] * 1000.0 / 4   # c_noise = ln(sigma)/4 spans ~[-2, 1]
@@ -140,14 +255,33 @@ def sinusoidal_embedding(c: torch.Tensor, dim: int, max_period: float = 10_000.0
 
 
 class NoiseEmbedding(nn.Module):
-    """Sinusoidal embedding of the noise code, then Linear-SiLU-Linear: ``(B,) -> (B, dim)``."""
+    """Sinusoidal embedding of the noise code, then Linear-SiLU-Linear: ``(B,) -> (B, dim)``.
+
+    Parameters
+    ----------
+    freq_dim : int
+        Width of the :func:`sinusoidal_embedding`.
+    dim : int
+        Width of the output.
+    """
 
     def __init__(self, freq_dim: int, dim: int):
         super().__init__()
         self.freq_dim = freq_dim
         self.mlp = nn.Sequential(nn.Linear(freq_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
 
-    def forward(self, c_noise):
+    def forward(self, c_noise: torch.Tensor) -> torch.Tensor:
+        r"""Embed the noise codes.
+
+        Parameters
+        ----------
+        c_noise : torch.Tensor, shape (B,)
+            Noise codes :math:`c_\text{noise} = \ln(\sigma)/4`.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, dim), float32
+        """
         return self.mlp(sinusoidal_embedding(c_noise, self.freq_dim))
 
 
@@ -166,7 +300,15 @@ def _zero(module: nn.Module) -> nn.Module:
 
 class ResBlock(nn.Module):
     """GN-SiLU-Conv, add the projected noise embedding, GN-SiLU-Conv (zero-initialised), plus a
-    skip connection (1x1 convolution when the width changes)."""
+    skip connection (1x1 convolution when the width changes).
+
+    Parameters
+    ----------
+    c_in, c_out : int
+        Input and output channels.
+    emb_dim : int
+        Width of the noise embedding.
+    """
 
     def __init__(self, c_in: int, c_out: int, emb_dim: int):
         super().__init__()
@@ -177,7 +319,20 @@ class ResBlock(nn.Module):
         self.conv2 = _zero(nn.Conv2d(c_out, c_out, 3, padding=1))
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
-    def forward(self, x, emb):                       # x: (B, c_in, h, w), emb: (B, emb_dim)
+    def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+        """Apply the block.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, c_in, h, w)
+            Feature map.
+        emb : torch.Tensor, shape (B, emb_dim)
+            Noise embedding.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, c_out, h, w)
+        """
         h = self.conv1(F.silu(self.norm1(x)))
         h = h + self.emb(F.silu(emb))[:, :, None, None]
         h = self.conv2(F.silu(self.norm2(h)))
@@ -185,7 +340,15 @@ class ResBlock(nn.Module):
 
 
 class AttnBlock(nn.Module):
-    """Multi-head self-attention over the h*w positions of a feature map, with a residual."""
+    """Multi-head self-attention over the h*w positions of a feature map, with a residual.
+
+    Parameters
+    ----------
+    channels : int
+        Channels of the feature map (divisible by ``heads``).
+    heads : int, optional
+        Attention heads (default 1).
+    """
 
     def __init__(self, channels: int, heads: int = 1):
         super().__init__()
@@ -194,7 +357,19 @@ class AttnBlock(nn.Module):
         self.proj = _zero(nn.Conv2d(channels, channels, 1))
         self.heads = heads
 
-    def forward(self, x):                            # (B, c, h, w)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the block.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, c, h, w)
+            Feature map.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, c, h, w)
+            ``x`` plus the (zero-initialised) projection of the attention output.
+        """
         b, c, h, w = x.shape
         q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, c // self.heads, h * w).unbind(1)
         out = F.scaled_dot_product_attention(q.transpose(-1, -2), k.transpose(-1, -2),
@@ -203,7 +378,17 @@ class AttnBlock(nn.Module):
 
 
 class UNet(nn.Module):
-    """Encoder-decoder with skip connections; levels halve the resolution."""
+    """Encoder-decoder with skip connections; levels halve the resolution.
+
+    ``num_res_blocks`` residual blocks per level in the encoder and one more in the decoder,
+    self-attention after them at the resolutions in ``attn_resolutions``, and a middle of
+    ResBlock-attention-ResBlock at the lowest resolution; the output convolution starts at zero.
+
+    Parameters
+    ----------
+    cfg : NetworkConfig
+        With ``arch="unet"`` (checked by :func:`build_network`, not here).
+    """
 
     def __init__(self, cfg: NetworkConfig):
         super().__init__()
@@ -249,7 +434,20 @@ class UNet(nn.Module):
             return h
         return block(h)
 
-    def forward(self, x, c_noise):                   # x: (B, C, H, W), c_noise: (B,)
+    def forward(self, x: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
+        r"""The raw network :math:`F(x;\, c_\text{noise})`.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, C, H, W), float32
+            Preconditioned inputs :math:`c_\text{in} x`.
+        c_noise : torch.Tensor, shape (B,)
+            Noise codes.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, C, H, W)
+        """
         emb = self.embed(c_noise)
         h = self.conv_in(x)
         hs = [h]
@@ -271,7 +469,26 @@ class UNet(nn.Module):
 
 def sincos_2d(hidden: int, grid: int) -> torch.Tensor:
     """Fixed 2-D sin-cos position embeddings of a ``grid x grid`` patch grid: ``(grid^2, hidden)``;
-    half the width encodes the row, half the column."""
+    half the width encodes the row, half the column.
+
+    Per axis and position ``p``: ``[sin(p w_j), cos(p w_j)]`` with
+    ``w_j = 10000^(-j / (hidden / 4))``, ``j < hidden / 4`` (Peebles & Xie 2023).
+
+    Parameters
+    ----------
+    hidden : int
+        Token width, a multiple of 4.
+    grid : int
+        Patches per side.
+
+    Returns
+    -------
+    torch.Tensor, shape (grid**2, hidden), float32
+        Row-major over the grid (row index ``i // grid``, column ``i % grid``).
+
+    >>> sincos_2d(8, 3).shape
+    torch.Size([9, 8])
+    """
     def one_d(dim, pos):
         omega = 1.0 / 10_000 ** (torch.arange(dim // 2, dtype=torch.float64) / (dim / 2))
         out = pos[:, None] * omega[None]
@@ -289,7 +506,17 @@ def _modulate(x, shift, scale):                   # x: (B, T, D); shift, scale: 
 
 class DiTBlock(nn.Module):
     """adaLN-Zero block: the conditioning regresses shift, scale and gate of both sub-layers;
-    the gates start at zero, so every block starts as the identity."""
+    the gates start at zero, so every block starts as the identity.
+
+    Parameters
+    ----------
+    hidden : int
+        Token width ``D``.
+    heads : int
+        Attention heads (dividing ``hidden``).
+    mlp_ratio : float
+        Width of the MLP over ``hidden``.
+    """
 
     def __init__(self, hidden: int, heads: int, mlp_ratio: float):
         super().__init__()
@@ -301,7 +528,20 @@ class DiTBlock(nn.Module):
                                  nn.Linear(width, hidden))
         self.ada = _zero(nn.Linear(hidden, 6 * hidden))
 
-    def forward(self, x, c):                         # x: (B, T, D), c: (B, D)
+    def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """Apply the block.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, T, D)
+            Tokens.
+        c : torch.Tensor, shape (B, D)
+            Conditioning (the noise embedding).
+
+        Returns
+        -------
+        torch.Tensor, shape (B, T, D)
+        """
         shift1, scale1, gate1, shift2, scale2, gate2 = self.ada(F.silu(c)).chunk(6, dim=1)
         h = _modulate(self.norm1(x), shift1, scale1)
         x = x + gate1[:, None] * self.attn(h, h, h, need_weights=False)[0]
@@ -310,7 +550,13 @@ class DiTBlock(nn.Module):
 
 
 class DiT(nn.Module):
-    """Patchify, add fixed positions, adaLN-Zero blocks, a modulated linear head, unpatchify."""
+    """Patchify, add fixed positions, adaLN-Zero blocks, a modulated linear head, unpatchify.
+
+    Parameters
+    ----------
+    cfg : NetworkConfig
+        With ``arch="dit"`` (checked by :func:`build_network`, not here).
+    """
 
     def __init__(self, cfg: NetworkConfig):
         super().__init__()
@@ -326,7 +572,20 @@ class DiT(nn.Module):
         self.ada_out = _zero(nn.Linear(d, 2 * d))
         self.head = _zero(nn.Linear(d, p * p * cfg.channels))
 
-    def forward(self, x, c_noise):                   # x: (B, C, H, W), c_noise: (B,)
+    def forward(self, x: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
+        r"""The raw network :math:`F(x;\, c_\text{noise})`.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, C, H, W), float32
+            Preconditioned inputs :math:`c_\text{in} x`.
+        c_noise : torch.Tensor, shape (B,)
+            Noise codes.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, C, H, W)
+        """
         b, C, H, W = x.shape
         p, g = self.cfg.patch_size, self.grid
         tokens = self.patchify(x).flatten(2).transpose(1, 2) + self.pos   # (B, T, D)

@@ -26,7 +26,7 @@ Layout of a run folder ``<store>/<key>/``::
 ``run.json`` is written last: a folder without it is unfinished and is resumed from its
 checkpoint the next time the same run is asked for.
 
-Under ``torchrun`` (several processes, :mod:`rmtdiff.distributed`) every rank calls
+Under ``torchrun`` (several processes, :mod:`rmtdiff.nets.distributed`) every rank calls
 :func:`train_run` with the same arguments; rank 0 alone writes the folder.
 """
 
@@ -38,8 +38,10 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -66,7 +68,17 @@ TRAINING_ROOTS = ("rmtdiff.nets.runs.initial_denoiser", "rmtdiff.nets.runs.as_tr
 
 @dataclass(frozen=True)
 class Run:
-    """A finished run: its folder, its record and its samples."""
+    """A finished run: its folder, its record and its samples.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The run folder ``<store>/<key>``.
+    record : dict
+        The contents of ``run.json`` (see the module docstring).
+    samples : ndarray, shape (seeds, C, H, W), float32
+        The seed bank through the trained network (raw weights), clipped to ``[-1, 1]``.
+    """
 
     path: Path
     record: dict
@@ -74,10 +86,24 @@ class Run:
 
     @property
     def history(self) -> list[dict]:
+        """The loss history of the record: one dict per checkpoint (step and losses)."""
         return self.record["history"]
 
     def denoiser(self, ema: bool = False, device: str = "cpu") -> Denoiser:
-        """The trained denoiser (raw weights by default, as the paper samples)."""
+        """The trained denoiser (raw weights by default, as the paper samples).
+
+        Parameters
+        ----------
+        ema : bool, optional
+            Load the EMA weights instead of the raw ones (default False).
+        device : str, optional
+            Torch device to load onto (default ``"cpu"``).
+
+        Returns
+        -------
+        Denoiser
+            In eval mode on ``device``, rebuilt from ``record["network"]`` and ``model.pt``.
+        """
         net = networks.build_network(NetworkConfig(**_tuples(self.record["network"])))
         D = Denoiser(net)
         state = torch.load(self.path / "model.pt", map_location=device, weights_only=False)
@@ -95,14 +121,35 @@ def _sha(array) -> str:
 
 
 def training_code_fingerprint() -> str:
-    """:func:`rmtdiff.util.codehash.fingerprint` of :data:`TRAINING_ROOTS` (hex)."""
+    """:func:`rmtdiff.util.codehash.fingerprint` of :data:`TRAINING_ROOTS` (hex).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
     return fingerprint(TRAINING_ROOTS)
 
 
 def initial_denoiser(net_cfg: NetworkConfig, seed: int, device: str) -> Denoiser:
     """The untrained denoiser of a run: weights drawn under ``torch.manual_seed(seed)`` (torch's
     global generator state is restored afterwards), channels-last for the UNet (1.2x faster on 2
-    CPU cores, ``bench/bench_training.py``)."""
+    CPU cores, ``bench/bench_training.py``).
+
+    Parameters
+    ----------
+    net_cfg : NetworkConfig
+        The architecture.
+    seed : int
+        Seed of the initial weights (``TrainConfig.seed``).
+    device : str
+        Torch device.
+
+    Returns
+    -------
+    Denoiser
+        Float32 on ``device``, in training mode.
+    """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         D = Denoiser(networks.build_network(net_cfg)).to(device)
@@ -110,14 +157,53 @@ def initial_denoiser(net_cfg: NetworkConfig, seed: int, device: str) -> Denoiser
 
 
 def as_training_images(images: np.ndarray, net_cfg: NetworkConfig, device: str) -> torch.Tensor:
-    """The split's images as the float32 tensor training draws minibatches from."""
+    """The split's images as the float32 tensor training draws minibatches from.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, C, H, W)
+        The split's images in ``[-1, 1]``.
+    net_cfg : NetworkConfig
+        The architecture (channels-last memory format for the UNet).
+    device : str
+        Torch device.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, C, H, W), float32
+    """
     x = torch.as_tensor(images, dtype=torch.float32, device=device)
     return x.contiguous(memory_format=torch.channels_last) if net_cfg.arch == "unet" else x
 
 
-def run_key(net_cfg: NetworkConfig, train_cfg: TrainConfig, images, held_out, seeds,
-            heun_steps: int, meta: dict) -> str:
-    """The key of a run (hex, 20 characters); see the module docstring for what it covers."""
+def run_key(net_cfg: NetworkConfig, train_cfg: TrainConfig, images: np.ndarray,
+            held_out: np.ndarray | None, seeds: Iterable[int], heun_steps: int,
+            meta: dict[str, Any]) -> str:
+    """The key of a run (hex, 20 characters); see the module docstring for what it covers.
+
+    Parameters
+    ----------
+    net_cfg : NetworkConfig
+        The architecture.
+    train_cfg : TrainConfig
+        The training settings.
+    images : array_like, shape (n, C, H, W)
+        The training images (hashed as float32 with their shape).
+    held_out : array_like, shape (m, C, H, W), or None
+        The held-out images (hashed likewise).
+    seeds : iterable of int
+        The seed bank.
+    heun_steps : int
+        Heun steps of the sampler.
+    meta : dict
+        JSON-able description of the data, hashed with the configurations.
+
+    Returns
+    -------
+    str
+        The first 20 hexadecimal digits of a SHA-256 that also covers
+        :func:`training_code_fingerprint`.
+    """
     h = hashlib.sha256()
     h.update(json.dumps({"network": asdict(net_cfg), "train": asdict(train_cfg),
                          "seeds": [int(s) for s in seeds], "heun_steps": int(heun_steps),
@@ -128,11 +214,32 @@ def run_key(net_cfg: NetworkConfig, train_cfg: TrainConfig, images, held_out, se
     return h.hexdigest()[:20]
 
 
-def sample_seed_bank(D: Denoiser, seeds, shape: tuple[int, ...], heun_steps: int = edm.N_STEPS,
-                     sigma_max: float = edm.SIGMA_MAX) -> np.ndarray:
-    """The seed bank through Heun's sampler: ``seed_noise(seeds, shape)`` (float64 draws, the
+def sample_seed_bank(D: Denoiser, seeds: Sequence[int], shape: tuple[int, ...],
+                     heun_steps: int = edm.N_STEPS, sigma_max: float = edm.SIGMA_MAX) -> np.ndarray:
+    r"""The seed bank through Heun's sampler: ``seed_noise(seeds, shape)`` (float64 draws, the
     same for every model and for the linear model) run in float32; returns float32
-    ``(len(seeds), *shape)`` clipped to ``[-1, 1]``."""
+    ``(len(seeds), *shape)`` clipped to ``[-1, 1]``.
+
+    The sampler of the book's eq. ``pf-ode`` (:func:`rmtdiff.core.edm.heun_sample` over
+    :func:`rmtdiff.core.edm.karras_sigmas`), from :math:`x_T = \sigma_{\max} z`.
+
+    Parameters
+    ----------
+    D : Denoiser
+        The model (put it in eval mode first; it is evaluated on its own device).
+    seeds : sequence of int
+        The seeds, one per sample.
+    shape : tuple of int
+        The shape of one image, ``(C, H, W)``.
+    heun_steps : int, optional
+        Steps of the sampler (default :data:`rmtdiff.core.edm.N_STEPS`).
+    sigma_max : float, optional
+        Initial noise level (default :data:`rmtdiff.core.edm.SIGMA_MAX`).
+
+    Returns
+    -------
+    ndarray, shape ``(len(seeds), *shape)``, float32
+    """
     sigmas = edm.karras_sigmas(heun_steps, sigma_max=sigma_max)
     z = torch.as_tensor(edm.seed_noise(seeds, shape), dtype=torch.float32)
     x = edm.heun_sample(D, sigmas[0] * z, sigmas).numpy().astype(np.float32)
@@ -163,12 +270,19 @@ class _Progress:
 
 
 def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: TrainConfig,
-              images: np.ndarray, held_out: np.ndarray | None, seeds, meta: dict,
-              heun_steps: int = edm.N_STEPS, device: str | None = None) -> Run:
+              images: np.ndarray, held_out: np.ndarray | None, seeds: Sequence[int],
+              meta: dict[str, Any], heun_steps: int = edm.N_STEPS,
+              device: str | None = None) -> Run:
     """Find the run in ``store`` by its key, or train (resuming an unfinished one) and sample it.
 
     Parameters
     ----------
+    store : str or os.PathLike
+        The run store; the run's folder is ``store/<key>``.
+    net_cfg : NetworkConfig
+        The architecture (its ``channels`` and ``image_size`` must match ``images``).
+    train_cfg : TrainConfig
+        The training settings.
     images : ndarray, shape (n, C, H, W), values in [-1, 1]
         The split's training images.
     held_out : ndarray, shape (m, C, H, W), or None
@@ -177,6 +291,20 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
         The seed bank.
     meta : dict
         JSON-able description of the data (dataset name, split, n, index hash), recorded and keyed.
+    heun_steps : int, optional
+        Steps of the sampler (default :data:`rmtdiff.core.edm.N_STEPS`).
+    device : str, optional
+        Torch device (default :func:`rmtdiff.util.device.default_device`).
+
+    Returns
+    -------
+    Run
+        The finished run (read back from its folder, on every rank).
+
+    Raises
+    ------
+    ValueError
+        If ``images`` does not have the network's shape.
     """
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[1:] != (net_cfg.channels, net_cfg.image_size,
@@ -246,7 +374,22 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def load_run(folder: str | os.PathLike) -> Run:
-    """A finished run from its folder; a clear error when it is missing or unfinished."""
+    """A finished run from its folder; a clear error when it is missing or unfinished.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The run folder ``<store>/<key>``.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``folder`` has no ``run.json``.
+    """
     folder = Path(folder)
     if not (folder / "run.json").exists():
         raise FileNotFoundError(f"{folder} is not a finished run (no run.json); train it with "
@@ -256,5 +399,17 @@ def load_run(folder: str | os.PathLike) -> Run:
 
 
 def probe_samples(run: Run) -> dict[int, np.ndarray]:
-    """``{step: samples}`` of the first :data:`PROBE_SEEDS` seeds at every checkpoint."""
+    """``{step: samples}`` of the first :data:`PROBE_SEEDS` seeds at every checkpoint.
+
+    Parameters
+    ----------
+    run : Run
+        A run (finished or not: only its folder is read).
+
+    Returns
+    -------
+    dict of int to ndarray
+        Step to float32 samples of shape (min(PROBE_SEEDS, seeds), C, H, W) (keys in the sorted
+        order of the file names, which is not numeric order).
+    """
     return {int(p.stem.split("_")[1]): np.load(p) for p in sorted(run.path.glob("probe_*.npy"))}

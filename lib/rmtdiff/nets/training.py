@@ -22,9 +22,12 @@ Conventions
 * Every random draw of training (minibatch indices, noise levels, noise) comes from one
   ``torch.Generator`` seeded by the configuration; its state is saved in every checkpoint, so a
   resumed run continues the same stream and ends, on CPU, with bit-identical weights.
-* Under ``torchrun`` (:mod:`rmtdiff.distributed`) every rank draws the same global minibatch and
+* Under ``torchrun`` (:mod:`rmtdiff.nets.distributed`) every rank draws the same global minibatch and
   noise, trains on its own share of it through DistributedDataParallel, and rank 0 alone
   evaluates losses and writes checkpoints: the same run as one process, up to summation order.
+
+The networks of the book's chapters ``networks``, ``networks-theory`` and ``mismatch``
+(``book/05_networks.md`` to ``book/07_mismatched_splits.md``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -48,9 +51,24 @@ SIGMA_DATA = 0.5      #: sigma_d, the assumed standard deviation of the data
 P_MEAN, P_STD = -1.2, 1.2
 
 
-def precond(sigma, sigma_data: float = SIGMA_DATA):
+def precond(sigma: float | torch.Tensor, sigma_data: float = SIGMA_DATA
+            ) -> tuple[float | torch.Tensor, float | torch.Tensor, float | torch.Tensor,
+                       float | torch.Tensor]:
     r"""EDM's :math:`(c_\text{skip}, c_\text{out}, c_\text{in}, c_\text{noise})` at ``sigma``
     (a float or a tensor; same type out).
+
+    The formulas of the module docstring (Karras et al. 2022, Table 1).
+
+    Parameters
+    ----------
+    sigma : float or torch.Tensor, any shape
+        Noise standard deviation(s), ``> 0``.
+    sigma_data : float, optional
+        :math:`\sigma_d` (default :data:`SIGMA_DATA`).
+
+    Returns
+    -------
+    c_skip, c_out, c_in, c_noise : float or torch.Tensor, the type and shape of ``sigma``
 
     >>> [round(float(c), 4) for c in precond(0.5)]
     [0.5, 0.3536, 1.4142, -0.1733]
@@ -61,17 +79,40 @@ def precond(sigma, sigma_data: float = SIGMA_DATA):
     return d2 / (s2 + d2), sigma * sigma_data / root, 1 / root, log / 4
 
 
-def loss_weight(sigma, sigma_data: float = SIGMA_DATA):
-    r""":math:`\lambda(\sigma) = (\sigma^2+\sigma_d^2)/(\sigma\sigma_d)^2 = 1/c_\text{out}^2`."""
+def loss_weight(sigma: float | torch.Tensor,
+                sigma_data: float = SIGMA_DATA) -> float | torch.Tensor:
+    r""":math:`\lambda(\sigma) = (\sigma^2+\sigma_d^2)/(\sigma\sigma_d)^2 = 1/c_\text{out}^2`.
+
+    Parameters
+    ----------
+    sigma : float or torch.Tensor, any shape
+        Noise standard deviation(s), ``> 0``.
+    sigma_data : float, optional
+        :math:`\sigma_d` (default :data:`SIGMA_DATA`).
+
+    Returns
+    -------
+    float or torch.Tensor, the type and shape of ``sigma``
+
+    >>> loss_weight(0.5)
+    8.0
+    """
     return (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
 
 
 class Denoiser(nn.Module):
-    """The preconditioned denoiser ``D(x, sigma)`` around a raw network ``F(x, c_noise)``.
+    r"""The preconditioned denoiser ``D(x, sigma)`` around a raw network ``F(x, c_noise)``.
 
     Calling it with a NumPy array or a tensor and a float ``sigma`` (the interface of
     :func:`rmtdiff.heun_sample`) evaluates it without gradients in float32 on the model's device,
     in batches, and returns the same type as the input.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The raw network ``F(x, c_noise)`` (:mod:`rmtdiff.nets.networks`).
+    sigma_data : float, optional
+        :math:`\sigma_d` (default :data:`SIGMA_DATA`).
     """
 
     def __init__(self, net: nn.Module, sigma_data: float = SIGMA_DATA):
@@ -80,7 +121,22 @@ class Denoiser(nn.Module):
         self.sigma_data = sigma_data
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """``x``: (B, C, H, W); ``sigma``: (B,) tensor. Differentiable."""
+        r"""``x``: (B, C, H, W); ``sigma``: (B,) tensor. Differentiable.
+
+        :math:`D(x;\sigma) = c_\text{skip}x + c_\text{out}F(c_\text{in}x;\, c_\text{noise})`.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (B, C, H, W)
+            Noisy images :math:`x_\sigma`.
+        sigma : torch.Tensor, shape (B,)
+            Their noise levels, ``> 0``.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, C, H, W), dtype of ``x``
+            The denoised images.
+        """
         s = sigma.reshape(-1, 1, 1, 1).to(x.dtype)
         c_skip, c_out, c_in, c_noise = precond(s, self.sigma_data)
         return c_skip * x + c_out * self.net(c_in * x, c_noise.reshape(-1))
@@ -107,10 +163,31 @@ class Denoiser(nn.Module):
 
 def edm_loss(D: nn.Module, x0: torch.Tensor, generator: torch.Generator,
              share: slice = slice(None)) -> torch.Tensor:
-    """The weighted denoising loss of one minibatch ``x0`` (B, C, H, W), noise drawn from
+    r"""The weighted denoising loss of one minibatch ``x0`` (B, C, H, W), noise drawn from
     ``generator``: a scalar tensor. ``share`` keeps part of the minibatch (a rank's share under
     DDP); the noise of the whole minibatch is drawn all the same, so every rank's generator stays
-    in step and the shares together are exactly the single-process minibatch."""
+    in step and the shares together are exactly the single-process minibatch.
+
+    :math:`\frac1{B'}\sum_i \lambda(\sigma_i)\,\|D(x_i + \sigma_i\varepsilon_i;\sigma_i) - x_i\|^2/(CHW)`
+    over the ``B'`` images of the share, :math:`\ln\sigma_i \sim \mathcal N(P_\text{mean},
+    P_\text{std}^2)` (the loss of the module docstring).
+
+    Parameters
+    ----------
+    D : torch.nn.Module
+        A :class:`Denoiser`, or DistributedDataParallel around one.
+    x0 : torch.Tensor, shape (B, C, H, W)
+        The clean minibatch (on ``D``'s device).
+    generator : torch.Generator
+        A CPU generator; draws ``B`` noise levels, then ``B * C * H * W`` normals.
+    share : slice, optional
+        The rows of the minibatch to keep (default all).
+
+    Returns
+    -------
+    torch.Tensor, shape ()
+        Differentiable.
+    """
     b = x0.shape[0]
     sigma = torch.exp(P_MEAN + P_STD * torch.randn(b, generator=generator)).to(x0.device)
     noise = torch.randn(x0.shape, generator=generator).to(x0.device)
@@ -123,7 +200,25 @@ def edm_loss(D: nn.Module, x0: torch.Tensor, generator: torch.Generator,
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How one network is trained (the architecture is a separate NetworkConfig)."""
+    """How one network is trained (the architecture is a separate NetworkConfig).
+
+    Attributes
+    ----------
+    steps : int
+        Adam steps. Default ``2000``.
+    batch_size : int
+        Images per step (drawn with replacement from the split). Default ``64``.
+    lr : float
+        Constant learning rate. Default ``1e-3``.
+    ema_decay : float
+        EMA of the weights (reported; samples use the raw weights). Default ``0.999``.
+    checkpoint_every : int
+        Steps between checkpoints (and loss evaluations). Default ``500``.
+    eval_images : int
+        Images of the split and of held-out data for the losses. Default ``256``.
+    seed : int
+        Seed of the training generator. Default ``0``.
+    """
 
     steps: int = 2000               # Adam steps
     batch_size: int = 64            # images per step (drawn with replacement from the split)
@@ -137,7 +232,24 @@ class TrainConfig:
 @torch.no_grad()
 def evaluate_loss(D: Denoiser, images: torch.Tensor, seed: int = 12345, repeats: int = 4) -> float:
     """The EDM loss of ``D`` on ``images``, averaged over ``repeats`` fixed noise draws (the same
-    draws for every model, so losses are comparable)."""
+    draws for every model, so losses are comparable).
+
+    Parameters
+    ----------
+    D : Denoiser
+        The model (put in eval mode during the call, train mode after).
+    images : torch.Tensor, shape (N, C, H, W)
+        Evaluated in chunks of 256 (the mean is over chunks, each weighted equally).
+    seed : int, optional
+        Seed of the noise generator (default 12345).
+    repeats : int, optional
+        Noise draws per chunk (default 4).
+
+    Returns
+    -------
+    float
+        The mean of :func:`edm_loss` over chunks and repeats.
+    """
     g = torch.Generator().manual_seed(seed)
     D.eval()
     total = [float(edm_loss(D, chunk, g)) for _ in range(repeats)
@@ -149,20 +261,42 @@ def evaluate_loss(D: Denoiser, images: torch.Tensor, seed: int = 12345, repeats:
 def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
           held_out: torch.Tensor | None = None,
           progress: Callable[[int, float], None] | None = None,
-          on_checkpoint: Callable[[int, Denoiser], None] | None = None) -> dict:
+          on_checkpoint: Callable[[int, Denoiser], None] | None = None) -> dict[str, Any]:
     """Train ``D`` on ``images`` (n, C, H, W) for ``cfg.steps`` Adam steps, resuming from
     ``checkpoint`` if it exists, writing it every ``cfg.checkpoint_every`` steps (and calling
     ``on_checkpoint(step, D)`` just before; it must not draw from torch's global generator).
 
-    In a process group (:mod:`rmtdiff.distributed`) every rank calls this with the same
+    In a process group (:mod:`rmtdiff.nets.distributed`) every rank calls this with the same
     arguments; each trains on its share of the global batch, and only rank 0 evaluates losses,
     calls ``on_checkpoint`` and writes the checkpoint (its returned history is the run's; the
     other ranks return an empty one).
 
+    Parameters
+    ----------
+    D : Denoiser
+        The model, trained in place (on its own device).
+    images : torch.Tensor, shape (n, C, H, W), float32
+        The split; minibatches of ``cfg.batch_size`` are drawn with replacement.
+    cfg : TrainConfig
+        Steps, batch size, learning rate, EMA decay, checkpoint interval, evaluation images and
+        the seed.
+    checkpoint : pathlib.Path
+        The checkpoint file (model, EMA, optimiser, generator, step, history), written
+        atomically.
+    held_out : torch.Tensor, shape (m, C, H, W), optional
+        Images never trained on, for the held-out losses.
+    progress : callable, optional
+        ``progress(step, loss)`` after every step (on every rank).
+    on_checkpoint : callable, optional
+        ``on_checkpoint(step, D)`` at every checkpoint, on rank 0.
+
     Returns
     -------
-    dict with ``history`` (list of {step, train_loss, held_out_loss, ema_train_loss}),
-    ``ema`` (state dict of the EMA weights), ``seconds`` (this call's training time).
+    dict
+        With ``history`` (list of {step, train_loss, held_out_loss, ema_train_loss}),
+        ``ema`` (state dict of the EMA weights), ``seconds`` (this call's training time).
+        ``history`` records also hold ``ema_held_out_loss`` when ``held_out`` is given; it is
+        the whole history, including the steps before a resume.
     """
     device = next(D.parameters()).device
     opt = torch.optim.Adam(D.parameters(), lr=cfg.lr)

@@ -14,20 +14,26 @@ import html
 import itertools
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..core.linear_diffusion import gaussian_denoiser
+from ..core.spectra import Gaussian
 from ..util.checks import as_array
 from ..util.io import write_json
+from ..theory.fluctuations import pixel_variance
 from ..theory.kappa import solve_kappa
 
 KINDS = ("kappa", "gallery")
 CMAPS = ("gray", "magma", "diverging", "rgb")   #: colour maps the JavaScript knows ("rgb":
                                                 #: colour images (3, h, w) in [-1, 1])
+CLOSURE_NAMES = {"gaussian": "Gaussian"}        #: how the seed explorer names a closure
 
 
-def kappa_payload(spectra: dict, n_range=(10.0, 1e5), sigma_range=(1e-3, 10.0),
+def kappa_payload(spectra: dict, n_range: tuple[float, float] = (10.0, 1e5),
+                  sigma_range: tuple[float, float] = (1e-3, 10.0),
                   checks_per_spectrum: int = 6, seed: int = 0) -> dict:
     r"""Payload of the kappa explorer: each spectrum's eigenvalues, the slider ranges, and check
     points :math:`(n, s, \kappa)` from :func:`rmtdiff.solve_kappa` that the browser test compares
@@ -37,6 +43,10 @@ def kappa_payload(spectra: dict, n_range=(10.0, 1e5), sigma_range=(1e-3, 10.0),
     ----------
     spectra : dict name -> eigenvalues (1-D, ``>= 0``, at least one positive)
     n_range, sigma_range : (low, high) of the log sliders for ``n`` and ``sigma``
+    checks_per_spectrum : int
+        Check points per spectrum (the first at ``sigma = 0``, i.e. :math:`\kappa_0`).
+    seed : int
+        Seed of the generator that draws the check points.
 
     Examples
     --------
@@ -91,6 +101,8 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
 
     Parameters
     ----------
+    title : str
+        Shown above the explorer.
     axes : list of {"name", "values" (labels), "control": "slider" or "select"}
     panels : list of {"title", "cmap" in :data:`CMAPS`}; every map is (h, w), or (3, h, w) for
         ``"rgb"``
@@ -139,9 +151,200 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
             "fields": fields, "shape": [int(h), int(w)], "items": out_items}
 
 
+def disagreement_payload(pair: Sequence[Gaussian], population: Gaussian, n: int,
+                         test_images: np.ndarray, noise: np.ndarray, sigmas: Sequence[float],
+                         image_shape: tuple[int, ...]) -> dict:
+    r"""Gallery payload of chapter 3's disagreement map: for every noise level and held-out
+    image, the noisy input, the difference of two splits' denoised outputs and the predicted
+    per-pixel variance of one split's output (:func:`rmtdiff.pixel_variance`, own means).
+
+    Parameters
+    ----------
+    pair : two Gaussians
+        Two splits of ``n`` images in population-mode coordinates, each with its own mean
+        (:func:`rmtdiff.experiments.montecarlo.data_splits` with ``own_mean=True``).
+    population : Gaussian
+        Mean (d,), eigenvalues (d,) and full eigenbasis (d, d) of the population.
+    n : int
+        Images per split (for the prediction and the title).
+    test_images : ndarray, shape (m, d)
+        Held-out images, in pixels; the menu's entries.
+    noise : ndarray, shape (d,)
+        One noise draw, scaled by each noise level.
+    sigmas : sequence of float, length S
+        Noise levels of the slider.
+    image_shape : tuple
+        How one row is shown: (h, w) (grey maps).
+
+    Returns
+    -------
+    dict
+        :func:`gallery_payload` with axes (sigma: S, test image: m), three panels and the fields
+        ``measured`` (the pair's squared distance per pixel) and ``predicted``
+        (:math:`2\sum_p \mathrm{Var}_p / d`).
+    """
+    test_images = as_array(test_images, "test_images", ndim=2)
+    noise = as_array(noise, "noise", ndim=1)
+    if len(pair) != 2:
+        raise ValueError(f"pair must hold two splits; got {len(pair)}")
+    items = {}
+    for i, sg in enumerate(sigmas):
+        noisy = test_images + sg * noise
+        c = (noisy - population.mean) @ population.eigvecs
+        outs = [gaussian_denoiser(sp, c, sg) @ population.eigvecs.T for sp in pair]
+        var = pixel_variance(sg**2, population.eigvals, n, population.eigvecs, c,
+                             mean="estimated")
+        for j in range(len(test_images)):
+            d_ij = outs[0][j] - outs[1][j]
+            maps = [m.reshape(image_shape) for m in (noisy[j], d_ij, var[j])]
+            items[i, j] = {"maps": maps,
+                           "values": {"measured": float((d_ij**2).mean()),
+                                      "predicted": float(2 * var[j].mean())}}
+    return gallery_payload(
+        f"Two splits of n = {n}: where they disagree",
+        [{"name": "σ", "values": [f"{s:.2g}" for s in sigmas], "control": "slider"},
+         {"name": "test image",
+          "values": [f"test {k}" for k in range(1, len(test_images) + 1)],
+          "control": "select"}],
+        [{"title": "noisy input", "cmap": "gray"},
+         {"title": "split 1 − split 2", "cmap": "diverging"},
+         {"title": "predicted variance", "cmap": "magma"}],
+        items, fields=[{"key": "measured", "label": "squared distance per pixel"},
+                       {"key": "predicted", "label": "predicted"}])
+
+
+def _image_cmap(image_shape: tuple[int, ...]) -> str:
+    return "rgb" if len(image_shape) == 3 else "gray"
+
+
+def networks_payload(samples: Mapping[tuple[str, int, int], np.ndarray],
+                     nearest: Mapping[tuple[str, int, int], np.ndarray],
+                     cross: Mapping[str, np.ndarray], predicted: Mapping[str, np.ndarray],
+                     n_values: Sequence[int], archs: Sequence[str],
+                     image_shape: tuple[int, ...], shown: int = 16) -> dict:
+    """Gallery payload of chapter 5's seed explorer: for every ``n`` and each of the first
+    ``shown`` seeds, every network's and the linear model's images under both splits beside the
+    nearest training image of each sample's own split, with the same-seed MSEs and the linear
+    theory's predictions.
+
+    Parameters
+    ----------
+    samples : mapping (model, n, split) -> ndarray, shape (S, d)
+        The images of the seed bank of each architecture of ``archs`` and of ``"linear"``, for
+        split 1 and 2 of every ``n``.
+    nearest : mapping (model, n, split) -> ndarray, shape (S, d)
+        The nearest training image of each sample in its own split
+        (:meth:`rmtdiff.experiments.memorisation.NearestStatistics.nearest_images`).
+    cross : mapping model -> ndarray, shape (k, S)
+        Same-seed MSE between the two splits' images, for each model, at every ``n``.
+    predicted : mapping closure -> ndarray, shape (k, >= shown)
+        The theory's same-seed MSE per seed (:func:`rmtdiff.predict_cross_split_mse`), shown as
+        ``theory (<closure>)``.
+    n_values : sequence of int, length k
+    archs : sequence of str
+    image_shape : tuple
+        (h, w) for grey images, (3, h, w) for colour ones; pixels are clipped to [-1, 1].
+    shown : int
+        Seeds in the menu (at most S).
+
+    Returns
+    -------
+    dict
+        :func:`gallery_payload` with axes (n: k, seed: ``shown``).
+    """
+    models = list(archs) + ["linear"]
+    cmap = _image_cmap(image_shape)
+    panels = []
+    for m in models:
+        panels += [{"title": f"{m} split {j}", "cmap": cmap} for j in (1, 2)]
+        panels += [{"title": f"{m}: nearest in {j}", "cmap": cmap} for j in (1, 2)]
+    items = {}
+    for k, n in enumerate(n_values):
+        for seed in range(shown):
+            maps = []
+            for m in models:
+                maps += [samples[m, n, 1][seed], samples[m, n, 2][seed]]
+                maps += [nearest[m, n, j][seed] for j in (1, 2)]
+            values = {m: cross[m][k][seed] for m in models}
+            values.update({f"theory_{c}": predicted[c][k][seed] for c in predicted})
+            maps = [np.clip(x, -1, 1).reshape(image_shape) for x in maps]
+            items[k, seed] = {"maps": maps, "values": values}
+    fields = [{"key": m, "label": f"{m} MSE"} for m in models] + [
+        {"key": f"theory_{c}", "label": f"theory ({CLOSURE_NAMES.get(c, c)})"}
+        for c in predicted]
+    return gallery_payload(
+        "Trained networks: one seed, two splits",
+        [{"name": "n", "values": [str(n) for n in n_values], "control": "slider"},
+         {"name": "seed", "values": [str(s) for s in range(shown)], "control": "select"}],
+        panels, items, fields=fields)
+
+
+def mismatch_payload(samples: Mapping[tuple[str, str, int, int], np.ndarray],
+                     linear: Mapping[str, Mapping[tuple[int, int], np.ndarray]],
+                     mse: Mapping[tuple[str, str], np.ndarray], kinds: Sequence[str],
+                     archs: Sequence[str], n: int, image_shape: tuple[int, ...],
+                     shown: int = 16) -> dict:
+    """Gallery payload of chapter 7's seed explorer: for every split kind and each of the first
+    ``shown`` seeds, each network's and the linear model's two images, with every model's
+    same-seed MSE and the prediction.
+
+    Parameters
+    ----------
+    samples : mapping (kind, arch, n, split) -> ndarray, shape (S, d)
+        The networks' images of the seed bank (:func:`rmtdiff.experiments.network_grid.train_grid`
+        keys).
+    linear : mapping kind -> {(n, split): ndarray, shape (S, d)}
+        The linear models' images (:func:`rmtdiff.experiments.network_grid.linear_grid`).
+    mse : mapping (kind, model) -> ndarray, shape (S,)
+        Same-seed MSE per seed for every model of ``archs``, ``"linear"`` and ``"theory"``
+        (shown as "predicted").
+    kinds : sequence of str, length K
+    archs : sequence of str
+    n : int
+        Images per split.
+    image_shape : tuple
+        (h, w) for grey images, (3, h, w) for colour ones; pixels are clipped to [-1, 1].
+    shown : int
+        Seeds on the slider (at most S).
+
+    Returns
+    -------
+    dict
+        :func:`gallery_payload` with axes (split kind: K, seed: ``shown``).
+    """
+    models = list(archs) + ["linear", "theory"]
+    cmap = _image_cmap(image_shape)
+    panels = [{"title": f"{a} split {j}", "cmap": cmap} for a in archs for j in (1, 2)]
+    panels += [{"title": f"linear split {j}", "cmap": cmap} for j in (1, 2)]
+    items = {}
+    for i, k in enumerate(kinds):
+        for seed in range(shown):
+            maps = [samples[k, a, n, j][seed] for a in archs for j in (1, 2)]
+            maps += [linear[k][n, j][seed] for j in (1, 2)]
+            maps = [np.clip(x, -1, 1).reshape(image_shape) for x in maps]
+            items[i, seed] = {"maps": maps, "values": {m: mse[k, m][seed] for m in models}}
+    fields = [{"key": m, "label": f"{m} MSE" if m != "theory" else "predicted"}
+              for m in models]
+    return gallery_payload(
+        f"Same seed, splits of n = {n} of each kind",
+        [{"name": "split kind", "values": list(kinds), "control": "select"},
+         {"name": "seed", "values": [str(s) for s in range(shown)], "control": "slider"}],
+        panels, items, fields=fields)
+
+
 def explorer_html(kind: str, payload: dict, title: str = "") -> str:
     """The explorer's placeholder ``div`` with its payload as inline JSON (what a chapter displays
-    with ``IPython.display.HTML``)."""
+    with ``IPython.display.HTML``).
+
+    Parameters
+    ----------
+    kind : one of :data:`KINDS`
+        Which explorer the JavaScript draws.
+    payload : dict
+        From :func:`kappa_payload` or :func:`gallery_payload` (JSON-serialisable, no NaN).
+    title : str
+        The explorer's accessible name (``aria-label``).
+    """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False)
@@ -152,5 +355,13 @@ def explorer_html(kind: str, payload: dict, title: str = "") -> str:
 
 
 def write_payload(payload: dict, path: str | os.PathLike) -> Path:
-    """Write the payload as JSON (atomically: :func:`rmtdiff.util.io.write_json`)."""
+    """Write the payload as JSON (atomically: :func:`rmtdiff.util.io.write_json`).
+
+    Parameters
+    ----------
+    payload : dict
+        JSON-serialisable, no NaN.
+    path : str or path
+        The file; its folder is created.
+    """
     return write_json(path, payload, indent=None)

@@ -1,25 +1,24 @@
 r"""Fluctuations of the learned linear denoiser across splits (second-order deterministic equivalents).
 
-Conventions as in :mod:`rmtdiff.kappa`: ``eigs`` are the population eigenvalues, ``n`` samples per
+Conventions as in :mod:`rmtdiff.theory.kappa`: ``eigs`` are the population eigenvalues, ``n`` samples per
 split, ``s = sigma^2``; vectors ``v`` (output direction) and ``x`` (input) are given in the
 population eigenbasis, so :math:`u_k` is the coordinate of :math:`u` along eigenvector
 :math:`k`. With the mean known (:math:`\mu = 0`) a split's denoiser is
 :math:`\hat D(x;\sigma) = \hat\Sigma(\hat\Sigma+s)^{-1}x`.
 
-The variance law (THEORY.md section 5; Wang, Zavatone-Veth & Pehlevan 2026):
+The paper's variance law (Wang, Zavatone-Veth & Pehlevan 2026; chapter 3 of the book):
 
 .. math:: \operatorname{Var}[v^\top\hat D(x;\sigma)] \simeq
           \underbrace{\frac{\kappa^2}{n-\mathrm{df}_2(\kappa)}}_{\text{scaling}}\,
           \underbrace{Q(v)}_{\text{anisotropy}}\,\underbrace{Q(x)}_{\text{inhomogeneity}},
           \qquad Q(u) = \sum_k u_k^2\frac{\lambda_k}{(\lambda_k+\kappa)^2},\ \kappa = \kappa(s),
-   :label: variance-law
 
-The leading-order law :eq:`variance-law` assumes delocalised ``v`` and ``x``. The same second-order
+The paper's leading-order law assumes delocalised ``v`` and ``x``. The same second-order
 expansion also produces the Wick partner term, so that in full
 
 .. math:: \operatorname{Var}[v^\top\hat D(x;\sigma)] \simeq \frac{\kappa^2}{n-\mathrm{df}_2}
           \big[Q(v)Q(x) + C(v,x)^2\big],\qquad C(v, x) = \sum_k v_k x_k\frac{\lambda_k}{(\lambda_k+\kappa)^2};
-   :label: variance-law-full
+   :label: var-law
 
 :math:`C^2 \le Q(v)Q(x)`, with equality when ``v`` and ``x`` lie along one eigenvector (the
 variance then doubles) and :math:`C^2/(QQ) = O(1/d)` for generic directions. The functions below
@@ -41,7 +40,7 @@ gives
 
 .. math:: \operatorname{Var}_{\text{mean est.}}[v^\top\hat D(x)] \simeq
           \frac{\kappa^2}{n-\mathrm{df}_2}\,Q(v)\,\big(Q(x) + 1\big):
-   :label: variance-mean
+   :label: var-mean
 
 the mean adds one unit to the inhomogeneity factor, and dominates when :math:`Q(x)` is small
 (large :math:`\sigma`, inputs near the mean). At :math:`\sigma\to\infty` it tends to
@@ -56,9 +55,10 @@ with :math:`\kappa' = \kappa(s'; n')`.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..util.checks import as_array, check_eigs, check_last_dim, check_n, check_s
-from .kappa import residual_dof, scaling, solve_kappa
+from .kappa import _residual_dof, _solve_kappa, scaling
 
 
 def _vectors(u, d: int, name: str) -> np.ndarray:
@@ -69,72 +69,111 @@ def _vectors(u, d: int, name: str) -> np.ndarray:
 
 def _terms(s, lam: np.ndarray, n: float):
     """kappa(s) solved once: the anisotropy a_k (s.shape + (d,)) and the scaling factor (s.shape)."""
-    k = solve_kappa(s, lam, n)
+    k = _solve_kappa(s, lam, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         a = np.where(lam > 0, lam / (lam + k[..., None]) ** 2, 0.0)
-    return a, scaling(k**2, residual_dof(k, s, lam, n))
+    return a, scaling(k**2, _residual_dof(k, s, lam, n))
 
 
-def scaling_factor(s, eigs, n) -> np.ndarray:
-    r""":math:`\kappa^2/(n - \mathrm{df}_2(\kappa))` at :math:`\kappa = \kappa(s)`; shape of ``s``.
+def scaling_factor(s: ArrayLike, eigs: ArrayLike, n: float) -> np.ndarray:
+    r""":math:`\kappa^2/(n - \mathrm{df}_2(\kappa))` at :math:`\kappa = \kappa(s)`, the scaling
+    factor of eq. :eq:`var-law`. For large ``n`` it tends to :math:`s^2/n` (the
+    :math:`\sigma^4/n` scaling).
 
-    For large ``n`` it tends to :math:`s^2/n` (the :math:`\sigma^4/n` scaling).
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
+
+    Returns
+    -------
+    ndarray, shape of ``s``, float64
 
     >>> round(float(scaling_factor(1.0, [1.0], 1e12) * 1e12), 6)
     1.0
     """
-    return _terms(s, check_eigs(eigs), check_n(n))[1]
+    return _terms(check_s(s), check_eigs(eigs), check_n(n))[1]
 
 
-def anisotropy(s, eigs, n) -> np.ndarray:
+def anisotropy(s: ArrayLike, eigs: ArrayLike, n: float) -> np.ndarray:
     r"""Per-mode factor :math:`\lambda_k/(\lambda_k+\kappa(s))^2` (= :math:`Q(e_k)`), shape
-    ``s.shape + (d,)``. As a function of :math:`\lambda` it peaks at :math:`\lambda = \kappa`.
+    ``s.shape + (d,)``, the anisotropy of eq. :eq:`var-law`. As a function of :math:`\lambda`
+    it peaks at :math:`\lambda = \kappa`; 0 for zero eigenvalues.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + (d,)``, float64
 
     >>> anisotropy(0.0, [1.0, 4.0], 1e12).round(4)
     array([1.  , 0.25])
     """
-    return _terms(s, check_eigs(eigs), check_n(n))[0]
+    return _terms(check_s(s), check_eigs(eigs), check_n(n))[0]
 
 
-def quadratic_form(u, s, eigs, n) -> np.ndarray:
+def quadratic_form(u: ArrayLike, s: ArrayLike, eigs: ArrayLike, n: float) -> np.ndarray:
     r""":math:`Q(u) = \sum_k u_k^2\lambda_k/(\lambda_k+\kappa(s))^2` (the inhomogeneity of an input,
     or the anisotropy of an output direction).
 
     Parameters
     ----------
     u : array_like, shape (d,) or (m, d)
-    s : float or array_like, any shape
+        Vector(s) in the population eigenbasis.
+    s : float or array_like, any shape, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
 
     Returns
     -------
-    ndarray, shape ``s.shape + u.shape[:-1]``
+    ndarray, shape ``s.shape + u.shape[:-1]``, float64
     """
     lam = check_eigs(eigs)
     u = _vectors(u, lam.size, "u")
-    a = anisotropy(s, lam, n)                                  # s.shape + (d,)
+    a = _terms(check_s(s), lam, check_n(n))[0]                 # s.shape + (d,)
     return _batch(a, u**2)
 
 
-def denoiser_variance(s, eigs, n, v, x, mean: str = "known", cross_term: bool = True) -> np.ndarray:
-    r"""Variance over splits of :math:`v^\top\hat D(x;\sqrt s)`, eq. :eq:`variance-law-full`
-    (eq. :eq:`variance-law` with ``cross_term=False``).
+def denoiser_variance(s: ArrayLike, eigs: ArrayLike, n: float, v: ArrayLike, x: ArrayLike,
+                      mean: str = "known", cross_term: bool = True) -> np.ndarray:
+    r"""Variance over splits of :math:`v^\top\hat D(x;\sqrt s)`, eq. :eq:`var-law`
+    (the paper's form with ``cross_term=False``).
 
     Parameters
     ----------
     s : float or array_like, any shape, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
     eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
     n : float
+        Samples per split, ``> 0``.
     v : array_like, shape (d,)
         Output direction, population eigenbasis.
     x : array_like, shape (d,) or (m, d)
         Input(s) relative to the population mean, population eigenbasis.
     mean : {"known", "estimated"}
-        ``"estimated"``: each split also estimates its mean, eq. :eq:`variance-mean` (with the
+        ``"estimated"``: each split also estimates its mean, eq. :eq:`var-mean` (with the
         ``n - 1`` bookkeeping described in the module docstring).
+    cross_term : bool
+        Include :math:`C(v, x)^2` (the paper's form leaves it out).
 
     Returns
     -------
-    ndarray, shape ``s.shape + x.shape[:-1]``
+    ndarray, shape ``s.shape + x.shape[:-1]``, float64
 
     Examples
     --------
@@ -182,22 +221,30 @@ def _mean_bookkeeping(s: np.ndarray, n: float, mean: str):
     raise ValueError(f"mean must be 'known' or 'estimated'; got {mean!r}")
 
 
-def pixel_variance(s, eigs, n, basis, x, mean: str = "known", cross_term: bool = True) -> np.ndarray:
+def pixel_variance(s: ArrayLike, eigs: ArrayLike, n: float, basis: ArrayLike, x: ArrayLike,
+                   mean: str = "known", cross_term: bool = True) -> np.ndarray:
     r"""Variance over splits of every output coordinate :math:`p` of :math:`\hat D(x)` in another
     orthonormal basis (e.g. pixels): :func:`denoiser_variance` with :math:`v` = row :math:`p` of
     ``basis``, all rows at once.
 
     Parameters
     ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
     basis : array_like, shape (p, d)
         Row :math:`p` holds the population-eigenbasis coordinates of output direction :math:`p`; for
         pixels this is the population eigenvector matrix :math:`U` itself (``U[p, k]``).
     x : array_like, shape (d,) or (m, d)
         Input(s), population eigenbasis.
+    mean, cross_term : as in :func:`denoiser_variance`
 
     Returns
     -------
-    ndarray, shape ``s.shape + x.shape[:-1] + (p,)``
+    ndarray, shape ``s.shape + x.shape[:-1] + (p,)``, float64
     """
     lam = check_eigs(eigs)
     n = check_n(n)
@@ -215,39 +262,73 @@ def pixel_variance(s, eigs, n, basis, x, mean: str = "known", cross_term: bool =
     return scale[batch][..., None] * out
 
 
-def denoiser_covariance(a, b, eigs, n, v, x, cross_term: bool = True) -> np.ndarray:
+def denoiser_covariance(a: ArrayLike, b: ArrayLike, eigs: ArrayLike, n: float, v: ArrayLike,
+                        x: ArrayLike, cross_term: bool = True) -> np.ndarray:
     r"""Covariance over splits of :math:`v^\top\hat\Sigma(\hat\Sigma+a)^{-1}x` and
     :math:`v^\top\hat\Sigma(\hat\Sigma+b)^{-1}x` (two noise levels, one split), mean known:
     :math:`\kappa_a\kappa_b [P(v)P(x) + P(v,x)^2]/(n-\mathrm{df}_2(\kappa_a,\kappa_b))`.
 
-    ``a`` and ``b`` broadcast together; ``x`` is (d,) or (m, d). Returns shape
-    ``broadcast(a, b).shape + x.shape[:-1]``. At ``a == b`` it equals :func:`denoiser_variance`.
+    The two-level kernel of chapter 4 (eq. :eq:`two-level`); at ``a == b`` it equals
+    :func:`denoiser_variance`.
+
+    Parameters
+    ----------
+    a, b : float or array_like, broadcasting together, ``>= 0``
+        The two ridges.
+    eigs : array_like, shape (d,)
+        Population eigenvalues.
+    n : float
+        Samples per split.
+    v : array_like, shape (d,)
+        Output direction, population eigenbasis.
+    x : array_like, shape (d,) or (m, d)
+        Input(s), population eigenbasis.
+    cross_term : bool
+        Include :math:`P(v, x)^2`.
+
+    Returns
+    -------
+    ndarray, shape ``broadcast(a, b).shape + x.shape[:-1]``, float64
     """
     lam = check_eigs(eigs)
     n = check_n(n)
     a, b = np.broadcast_arrays(check_s(a), check_s(b))
     v = _vectors(v, lam.size, "v")
     x = _vectors(x, lam.size, "x")
-    ka, kb = solve_kappa(a, lam, n), solve_kappa(b, lam, n)
+    ka, kb = _solve_kappa(a, lam, n), _solve_kappa(b, lam, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(lam > 0, lam / ((lam + ka[..., None]) * (lam + kb[..., None])), 0.0)
     out = _expand(p @ v**2, x) * _batch(p, x**2)
     if cross_term:
         out = out + _batch(p, v * np.atleast_2d(x)).reshape(out.shape) ** 2
-    return _expand(scaling(ka * kb, residual_dof(ka, a, lam, n, kb, b)), x) * out
+    return _expand(scaling(ka * kb, _residual_dof(ka, a, lam, n, kb, b)), x) * out
 
 
-def cross_split_distance(s, eigs, n, x, mean: str = "known", cross_term: bool = True) -> np.ndarray:
+def cross_split_distance(s: ArrayLike, eigs: ArrayLike, n: float, x: ArrayLike,
+                         mean: str = "known", cross_term: bool = True) -> np.ndarray:
     r"""Expected same-input squared distance between two independent splits' denoisers,
     :math:`\mathbb E\|\hat D_1(x) - \hat D_2(x)\|^2 = 2\sum_k\operatorname{Var}[e_k^\top\hat D(x)]
     \simeq 2\frac{\kappa^2}{n-\mathrm{df}_2}\big(\operatorname{tr}[\Sigma(\Sigma+\kappa)^{-2}]\,Q(x)
     + \sum_k x_k^2 a_k^2\big)`, :math:`a_k = \lambda_k/(\lambda_k+\kappa)^2`
     (``mean="estimated"``: :math:`Q(x)+(n-1)/n` and the degrees of freedom of
-    :func:`denoiser_variance`; ``cross_term=False`` drops the last sum, the paper's form).
+    :func:`denoiser_variance`; ``cross_term=False`` drops the last sum, the paper's form);
+    eq. :eq:`cross-split`.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
+    x : array_like, shape (d,) or (m, d)
+        Input(s) relative to the population mean, population eigenbasis.
+    mean, cross_term : as in :func:`denoiser_variance`
 
     Returns
     -------
-    ndarray, shape ``s.shape + x.shape[:-1]``
+    ndarray, shape ``s.shape + x.shape[:-1]``, float64
     """
     lam = check_eigs(eigs)
     n = check_n(n)

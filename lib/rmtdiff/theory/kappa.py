@@ -14,10 +14,11 @@ The renormalised ridge :math:`\kappa(s)` is the root, with :math:`\kappa \ge s`,
 
 .. math:: \kappa - s = \frac{\kappa}{n}\,\mathrm{df}_1(\kappa)
           \quad\Longleftrightarrow\quad g(\kappa) := \kappa\Big(1 - \frac{\mathrm{df}_1(\kappa)}{n}\Big) = s,
-   :label: kappa-equation
+   :label: kappa-eq
 
 for which :math:`\hat\Sigma(\hat\Sigma + s)^{-1} \simeq \Sigma(\Sigma + \kappa(s))^{-1}`
-(THEORY.md section 4; Wang, Zavatone-Veth & Pehlevan 2026).
+(the book's eq. ``kappa-eq``, chapter ``kappa``, ``book/02_kappa.md``; Wang, Zavatone-Veth &
+Pehlevan 2026).
 
 How the solver works. :math:`g` is convex with :math:`g(0) = 0`; with :math:`d_+` positive
 eigenvalues, :math:`g'(0) = 1 - d_+/n`. The wanted root lies on the increasing branch of
@@ -38,6 +39,7 @@ cancellation left is the one inherent at the root.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..util.checks import check_eigs, check_n, check_positive, check_s
 
@@ -52,9 +54,21 @@ class KappaConvergenceError(RuntimeError):
     """The kappa solver did not reach its tolerance; the message names the inputs."""
 
 
-def df1(kappa, eigs) -> np.ndarray:
+def df1(kappa: ArrayLike, eigs: ArrayLike) -> np.ndarray:
     r""":math:`\mathrm{df}_1(\kappa) = \sum_k \lambda_k/(\lambda_k+\kappa)`, shape of ``kappa``.
     Zero eigenvalues contribute 0, also at :math:`\kappa = 0` (the limit :math:`\kappa\to0^+`).
+    The trace of eq. :eq:`kappa-eq` (book chapter ``kappa``).
+
+    Parameters
+    ----------
+    kappa : float or array_like, any shape
+        Ridges :math:`\kappa \ge 0` (not checked).
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+
+    Returns
+    -------
+    ndarray, shape of ``kappa``, float64
 
     >>> float(df1(1.0, [1.0, 3.0]))
     1.25
@@ -67,10 +81,23 @@ def df1(kappa, eigs) -> np.ndarray:
     return (lam / (lam + k[..., None])).sum(-1)
 
 
-def df2(kappa, eigs, kappa2=None) -> np.ndarray:
+def df2(kappa: ArrayLike, eigs: ArrayLike, kappa2: ArrayLike | None = None) -> np.ndarray:
     r""":math:`\mathrm{df}_2(\kappa,\kappa') = \sum_k \lambda_k^2/((\lambda_k+\kappa)(\lambda_k+\kappa'))`
     (``kappa2`` defaults to ``kappa``), broadcast over ``kappa`` and ``kappa2``; zero eigenvalues
-    contribute 0, as in :func:`df1`.
+    contribute 0, as in :func:`df1`. Book chapters ``kappa`` and ``fluctuations``.
+
+    Parameters
+    ----------
+    kappa : float or array_like, any shape
+        Ridges :math:`\kappa \ge 0` (not checked).
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    kappa2 : float or array_like, optional
+        The second ridge :math:`\kappa'`, broadcastable with ``kappa`` (default: ``kappa``).
+
+    Returns
+    -------
+    ndarray, shape ``np.broadcast_shapes(kappa.shape, kappa2.shape)``, float64
 
     >>> float(df2(1.0, [1.0]))
     0.25
@@ -82,9 +109,10 @@ def df2(kappa, eigs, kappa2=None) -> np.ndarray:
     return (lam**2 / ((lam + k) * (lam + k2))).sum(-1)
 
 
-def residual_dof(kappa, s, eigs, n, kappa2=None, s2=None) -> np.ndarray:
+def residual_dof(kappa: ArrayLike, s: ArrayLike, eigs: ArrayLike, n: float,
+                 kappa2: ArrayLike | None = None, s2: ArrayLike | None = None) -> np.ndarray:
     r""":math:`n - \mathrm{df}_2(\kappa,\kappa')` at solutions :math:`\kappa = \kappa(s)`,
-    :math:`\kappa' = \kappa(s')` of eq. :eq:`kappa-equation`, computed without cancellation:
+    :math:`\kappa' = \kappa(s')` of eq. :eq:`kappa-eq`, computed without cancellation:
     the equation gives :math:`n - \mathrm{df}_1(\kappa) = ns/\kappa`, so
 
     .. math:: n - \mathrm{df}_2(\kappa,\kappa') = \frac n2\Big(\frac s\kappa + \frac{s'}{\kappa'}\Big)
@@ -98,15 +126,37 @@ def residual_dof(kappa, s, eigs, n, kappa2=None, s2=None) -> np.ndarray:
 
     ``kappa`` and ``s`` (and ``kappa2``, ``s2``, defaulting to them) broadcast together.
 
+    Parameters
+    ----------
+    kappa : float or array_like, any shape
+        :math:`\kappa(s)` from :func:`solve_kappa` (the identity holds only at solutions).
+    s : float or array_like, broadcastable with ``kappa``
+        The ridges :math:`s` that ``kappa`` solves for.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
+    kappa2 : float or array_like, optional
+        :math:`\kappa' = \kappa(s')` (default: ``kappa``).
+    s2 : float or array_like, optional
+        :math:`s'` (default: ``s``).
+
+    Returns
+    -------
+    ndarray, the broadcast shape of the four inputs, float64, ``>= 0``
+
     >>> lam = np.logspace(0, -2, 30)
     >>> k = solve_kappa(0.01, lam, 20)
     >>> bool(np.isclose(residual_dof(k, 0.01, lam, 20), 20 - df2(k, lam), rtol=1e-9))
     True
     """
-    lam = check_eigs(eigs)
+    return _residual_dof(kappa, s, check_eigs(eigs), check_n(n), kappa2, s2)
+
+
+def _residual_dof(kappa, s, lam: np.ndarray, n: float, kappa2=None, s2=None) -> np.ndarray:
+    """:func:`residual_dof` on checked eigenvalues and ``n`` (internal callers trust theirs)."""
     d_plus = float(np.count_nonzero(lam > 0))
     lam = lam[lam > 0]
-    n = check_n(n)
     k = np.asarray(kappa, dtype=np.float64)
     s = np.asarray(s, dtype=np.float64)
     k2 = k if kappa2 is None else np.asarray(kappa2, dtype=np.float64)
@@ -121,11 +171,23 @@ def residual_dof(kappa, s, eigs, n, kappa2=None, s2=None) -> np.ndarray:
     return 0.5 * (free(k, s) + free(k2, s2)) + 0.5 * (r * q2 + r2 * q).sum(-1)
 
 
-def scaling(top, dof) -> np.ndarray:
+def scaling(top: ArrayLike, dof: ArrayLike) -> np.ndarray:
     r"""The scaling factor ``top / dof`` with ``top`` = :math:`\kappa^2` (or
     :math:`\kappa\kappa'`) and ``dof`` = :func:`residual_dof`, set to 0 where ``top`` is 0: at
     :math:`\kappa = 0` every split learns the same projection, whatever ``dof`` is (0 with
-    exactly ``n`` positive eigenvalues).
+    exactly ``n`` positive eigenvalues). The factor :math:`\kappa^2/(n - \mathrm{df}_2)` of the
+    variance law (book chapter ``fluctuations``).
+
+    Parameters
+    ----------
+    top : array_like, any shape
+        The numerator, :math:`\kappa^2` or :math:`\kappa\kappa'` (``>= 0``; entries ``<= 0`` give 0).
+    dof : array_like, broadcastable with ``top``
+        The denominator, :func:`residual_dof`.
+
+    Returns
+    -------
+    ndarray, the broadcast shape of ``top`` and ``dof``, float64
 
     >>> scaling(np.array([0.0, 4.0]), np.array([0.0, 2.0]))
     array([0., 2.])
@@ -152,7 +214,7 @@ def _compress(lam_pos: np.ndarray, bins: int):
 
 def _g(kappa: np.ndarray, lam: np.ndarray, n: float, d_plus: float,
        w: np.ndarray | None = None, second: bool = False):
-    """g(kappa) and g'(kappa) of eq. (kappa-equation) (and g''(kappa) if ``second``), for
+    """g(kappa) and g'(kappa) of eq. (kappa-eq) (and g''(kappa) if ``second``), for
     ``lam`` sorted ascending with optional weights ``w``.
 
     With q = kappa/(lam+kappa) and r = lam/(lam+kappa) = 1 - q (each to full relative precision)
@@ -214,8 +276,8 @@ def _kappa0_compressed(lam_c, w_c, n, d_plus) -> float:
     return float(k[0])
 
 
-def solve_kappa(s, eigs, n) -> np.ndarray:
-    r"""The renormalised ridge :math:`\kappa(s)` of eq. :eq:`kappa-equation`.
+def solve_kappa(s: ArrayLike, eigs: ArrayLike, n: float) -> np.ndarray:
+    r"""The renormalised ridge :math:`\kappa(s)` of eq. :eq:`kappa-eq` (book chapter ``kappa``).
 
     Parameters
     ----------
@@ -248,9 +310,12 @@ def solve_kappa(s, eigs, n) -> np.ndarray:
     >>> round(float(solve_kappa(0.0, np.ones(200), 100)), 12)
     1.0
     """
-    s_arr = check_s(s)
-    lam = check_eigs(eigs)
-    n = check_n(n)
+    return _solve_kappa(check_s(s), check_eigs(eigs), check_n(n))
+
+
+def _solve_kappa(s_arr: np.ndarray, lam: np.ndarray, n: float) -> np.ndarray:
+    """:func:`solve_kappa` on checked inputs (``s_arr`` a float64 array ``>= 0``, ``lam`` checked
+    eigenvalues, ``n > 0``): the public entry validates once, internal callers trust theirs."""
     lam_pos = np.sort(lam[lam > 0])
     d_plus = float(lam_pos.size)
     flat = s_arr.ravel()
@@ -299,9 +364,23 @@ def solve_kappa(s, eigs, n) -> np.ndarray:
         f"[{lam_pos.min():.3g}, {lam_pos.max():.3g}] after {MAX_PASSES} Newton passes")
 
 
-def dkappa_ds(s, eigs, n) -> np.ndarray:
+def dkappa_ds(s: ArrayLike, eigs: ArrayLike, n: float) -> np.ndarray:
     r""":math:`d\kappa/ds = n/(n - \mathrm{df}_2(\kappa(s)))`, same shape as ``s``
-    (infinite at ``s = 0`` when exactly ``n`` eigenvalues are positive).
+    (infinite at ``s = 0`` when exactly ``n`` eigenvalues are positive). The derivative of the
+    root of eq. :eq:`kappa-eq`, :math:`1/g'(\kappa)`, via :func:`residual_dof`.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridge :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
+
+    Returns
+    -------
+    ndarray, same shape as ``s``, float64, ``>= 1``
 
     >>> float(dkappa_ds(0.0, np.ones(50), 100))
     2.0
@@ -309,17 +388,31 @@ def dkappa_ds(s, eigs, n) -> np.ndarray:
     lam = check_eigs(eigs)
     n = check_n(n)
     s = check_s(s)
-    k = solve_kappa(s, lam, n)
+    k = _solve_kappa(s, lam, n)
     with np.errstate(divide="ignore"):
-        return n / residual_dof(k, s, lam, n)
+        return n / _residual_dof(k, s, lam, n)
 
 
-def kappa_isotropic(s, c: float, gamma: float) -> np.ndarray:
+def kappa_isotropic(s: ArrayLike, c: float, gamma: float) -> np.ndarray:
     r"""Closed form of :math:`\kappa(s)` for :math:`\Sigma = cI`, :math:`\gamma = d/n`.
 
-    With :math:`\mathrm{df}_1 = dc/(c+\kappa)` eq. :eq:`kappa-equation` becomes
+    With :math:`\mathrm{df}_1 = dc/(c+\kappa)` eq. :eq:`kappa-eq` becomes
     :math:`\kappa^2 + b\kappa - sc = 0`, :math:`b = c(1-\gamma) - s`, so
     :math:`\kappa = \big(-b + \sqrt{b^2 + 4sc}\big)/2`, evaluated without cancellation.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridge :math:`s = \sigma^2`.
+    c : float
+        The common eigenvalue, ``> 0``.
+    gamma : float
+        The aspect ratio :math:`\gamma = d/n`, ``> 0``.
+
+    Returns
+    -------
+    ndarray, same shape as ``s``, float64
+        :math:`\kappa(s)`; at ``s = 0`` it is :math:`(\gamma - 1)c` for :math:`\gamma > 1`, else 0.
 
     >>> float(kappa_isotropic(0.0, 1.0, 3.0))
     2.0
@@ -334,8 +427,19 @@ def kappa_isotropic(s, c: float, gamma: float) -> np.ndarray:
     return np.where((b > 0) & (s == 0), 0.0, stable)
 
 
-def denoiser_gain(s, eigs, n) -> np.ndarray:
+def denoiser_gain(s: ArrayLike, eigs: ArrayLike, n: float) -> np.ndarray:
     r"""Expected per-mode gain of the learned linear denoiser, :math:`\lambda_k/(\lambda_k+\kappa(s))`.
+
+    The book's eqs. ``expected-denoiser`` and ``gain-drop`` (chapter ``kappa``).
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridge :math:`s = \sigma^2`.
+    eigs : array_like, shape (d,)
+        Population eigenvalues, ``>= 0``, at least one positive.
+    n : float
+        Samples per split, ``> 0``.
 
     Returns
     -------
@@ -345,6 +449,6 @@ def denoiser_gain(s, eigs, n) -> np.ndarray:
     array([0.5, 0. ])
     """
     lam = check_eigs(eigs)
-    k = solve_kappa(s, lam, n)[..., None]
+    k = _solve_kappa(check_s(s), lam, check_n(n))[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(lam > 0, lam / (lam + k), 0.0)

@@ -23,11 +23,11 @@ which resums the sum into a factor:
           \,\mathcal V(v, x),\qquad
           \beta = \mathbb E_j[u_j^2],\quad u_j = \frac{\tilde q_jw_j}{\mathrm{df}_1(\kappa)}
           \ (\mathbb E_j u_j = 1).
-   :label: variance-data
+   :label: var-data
 
 The Gaussian derivation evaluates :math:`\mathcal V = \operatorname{Var}_j[w_jp_jr_j]` by Wick's
 theorem with :math:`w_j = 1`: :math:`Q(v)Q(x) + C^2`, and :math:`\beta = 1`, which is
-:eq:`variance-law-full`. Here it comes from the population's own images. An image's weight
+:eq:`var-law`. Here it comes from the population's own images. An image's weight
 depends on its *scale* :math:`\tau_j = \tilde q_j/\mathrm{df}_1`; its fourth moments along the two
 renormalised directions :math:`Fv`, :math:`Fx` are its own. Writing :math:`y_j = \sqrt{\tau_j}\,\xi_j`
 and treating scale and direction as independent,
@@ -90,7 +90,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ..core.edm import SIGMA_MAX
 from ..util.checks import as_array, check_last_dim, check_n, check_positive, check_s
 from ..util.progress import progress
 from .nongaussian_kappa import DataModel, check_model, solve_kappa_data
@@ -99,8 +101,7 @@ from .fluctuations import cross_split_distance as _gauss_distance
 from .fluctuations import denoiser_variance as _gauss_variance
 from .fluctuations import pixel_variance as _gauss_pixel_variance
 
-from .trajectories import PANELS, map_nodes, sampling_map_gain
-from .trajectories import sampling_map_total_variance as _gauss_map_total
+from .trajectories import PANELS, map_nodes, split_map_variance
 
 CLOSURES = ("data", "elliptical", "gaussian")
 CHUNK = 512      #: rows per block in the row sums (bounds the memory of the node-pair arrays)
@@ -135,11 +136,27 @@ class Levels:
     dof: np.ndarray     # n - beta df2 (same ridge), computed without cancellation
 
 
-def levels(model: DataModel, s, n) -> Levels:
-    """The :class:`Levels` of ``model`` at ridges ``s`` (1-D) for splits of ``n`` rows."""
+def levels(model: DataModel, s: ArrayLike, n: float, start: ArrayLike | None = None) -> Levels:
+    """The :class:`Levels` of ``model`` at ridges ``s`` for splits of ``n`` rows.
+
+    Parameters
+    ----------
+    model : DataModel
+    s : array_like, shape (L,)
+        Ridges, ``>= 0``.
+    n : float
+        Rows per split.
+    start : array_like, shape (L,), optional
+        The Gaussian kappa at ``s`` when the caller has it (the map's quadrature nodes), the
+        starting values of :func:`rmtdiff.theory.nongaussian_kappa.solve_kappa_data`.
+
+    Returns
+    -------
+    Levels
+    """
     lam = model.eigvals
     s = np.atleast_1d(np.asarray(s, dtype=np.float64))
-    k = solve_kappa_data(s, model, n)
+    k = solve_kappa_data(s, model, n, start=start)
     F = 1.0 / (lam + k[:, None])
     q = model.radial(k)                                          # (N, L)
     ratio = np.divide(s, k, out=np.zeros_like(s), where=k > 0)   # s/kappa (kappa = 0: no variance)
@@ -158,7 +175,17 @@ def levels(model: DataModel, s, n) -> Levels:
 def radial_factor(lev: Levels) -> np.ndarray:
     r""":math:`f_{ii'} = \mathbb E_j[u^{(i)}_ju^{(i')}_j]/\mathbb E_j[\tau^{(i)}_j\tau^{(i')}_j]` between
     levels, :math:`\tau_j = \tilde q_j/\mathrm{df}_1`: the images' Sherman-Morrison weights
-    averaged over their scales (1 when every image has the same scale), shape (L, L)."""
+    averaged over their scales (1 when every image has the same scale).
+
+    Parameters
+    ----------
+    lev : Levels
+        The renormalised quantities at ``L`` ridges.
+
+    Returns
+    -------
+    ndarray, shape (L, L), float64
+    """
     N = lev.tau.shape[0]
     m2 = lev.tau.T @ lev.tau / N
     return np.divide(lev.u.T @ lev.u / N, m2, out=np.ones_like(m2), where=m2 > 0)
@@ -264,14 +291,16 @@ def _denoiser(s, model, n, V, x, mean, closure):
     return out.reshape(s.shape + batch + tail)
 
 
-def denoiser_variance(s, model: DataModel, n, v, x, mean: str = "known",
-                      closure: str = "data") -> np.ndarray:
-    r"""Variance over splits of :math:`v^\top\hat D(x;\sqrt s)`, eq. :eq:`variance-data`.
+def denoiser_variance(s: ArrayLike, model: DataModel, n: float, v: ArrayLike, x: ArrayLike,
+                      mean: str = "known", closure: str = "data") -> np.ndarray:
+    r"""Variance over splits of :math:`v^\top\hat D(x;\sqrt s)`, eq. :eq:`var-data`.
 
     Parameters
     ----------
     s : float or array_like, ``>= 0``
+        Ridges.
     model : DataModel
+        The population.
     n : float
         Rows per split (drawn with replacement from the model's rows).
     v : array_like, shape (r,)
@@ -294,11 +323,31 @@ def denoiser_variance(s, model: DataModel, n, v, x, mean: str = "known",
     return out[..., 0]
 
 
-def pixel_variance(s, model: DataModel, n, basis, x, mean: str = "known",
-                   closure: str = "data") -> np.ndarray:
+def pixel_variance(s: ArrayLike, model: DataModel, n: float, basis: ArrayLike, x: ArrayLike,
+                   mean: str = "known", closure: str = "data") -> np.ndarray:
     r"""Variance over splits of every output coordinate (row :math:`p` of ``basis``, population
     eigenbasis coordinates; for pixels, the eigenvector matrix :math:`U`), as
-    :func:`denoiser_variance`. Shape ``s.shape + x.shape[:-1] + (p,)``."""
+    :func:`denoiser_variance`.
+
+    Parameters
+    ----------
+    s : float or array_like, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    model : DataModel
+        The population (its rows, in its eigenbasis).
+    n : float
+        Rows per split (drawn with replacement from the model's rows).
+    basis : array_like, shape (p, r)
+        Output directions as rows, population-eigenbasis coordinates.
+    x : array_like, shape (r,) or (m, r)
+        Input(s) relative to the population mean, population eigenbasis.
+    mean : {"known", "estimated"}
+    closure : {"data", "elliptical", "gaussian"}
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + x.shape[:-1] + (p,)``, float64
+    """
     closure = _check_closure(closure)
     V = as_array(basis, "basis", ndim=2)
     check_last_dim(V, model.eigvals.size, "basis", "the number of population eigenvalues")
@@ -307,10 +356,28 @@ def pixel_variance(s, model: DataModel, n, basis, x, mean: str = "known",
     return _denoiser(s, model, n, V, x, mean, closure)
 
 
-def cross_split_distance(s, model: DataModel, n, x, mean: str = "known",
-                         closure: str = "data") -> np.ndarray:
+def cross_split_distance(s: ArrayLike, model: DataModel, n: float, x: ArrayLike,
+                         mean: str = "known", closure: str = "data") -> np.ndarray:
     r""":math:`\mathbb E\|\hat D_1(x)-\hat D_2(x)\|^2`: twice the variance summed over all output
-    modes. Shape ``s.shape + x.shape[:-1]``."""
+    modes, under a closure.
+
+    Parameters
+    ----------
+    s : float or array_like, ``>= 0``
+        Ridges :math:`s = \sigma^2`.
+    model : DataModel
+        The population (its rows, in its eigenbasis).
+    n : float
+        Rows per split (drawn with replacement from the model's rows).
+    x : array_like, shape (r,) or (m, r)
+        Input(s) relative to the population mean, population eigenbasis.
+    mean : {"known", "estimated"}
+    closure : {"data", "elliptical", "gaussian"}
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + x.shape[:-1]``, float64
+    """
     closure = _check_closure(closure)
     if closure == "gaussian":
         return _gauss_distance(s, model.eigvals, n, x, mean=mean)
@@ -323,32 +390,42 @@ def _check_seeds(z, model: DataModel) -> np.ndarray:
     return z
 
 
-def sampling_map_total_variance(model: DataModel, n, z, sigma_T: float = 80.0,
-                                mean: str = "known", closure: str = "data",
-                                panels: int | None = PANELS, order: int = ORDER_MAP,
-                                show_progress: bool = False) -> np.ndarray:
+def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: float = SIGMA_MAX,
+                         mean: str = "known", closure: str = "data",
+                         panels: int | None = PANELS, order: int = ORDER_MAP,
+                         show_progress: bool = False) -> np.ndarray:
     r"""Variance over splits of the linear sampler's final image (:math:`\sigma = 0`) from seeds
-    ``z``, summed over all output modes: half the expected same-seed squared distance.
+    ``z``, summed over all output modes (half the expected same-seed squared distance), under a
+    closure of eq. :eq:`var-data`. The ``"gaussian"`` closure is
+    :func:`rmtdiff.theory.trajectories.split_map_variance` exactly.
 
     Parameters
     ----------
     model : DataModel
+        The population (its rows, in its eigenbasis).
     n : float
+        Rows per split (drawn with replacement).
     z : array_like, shape (r,) or (m, r)
         Seeds in population-eigenbasis coordinates, relative to the population mean in units of
         :math:`\sigma_T`: for a pixel-space seed :math:`z_{\rm pix}` (:math:`x_T = \sigma_T z_{\rm pix}`),
         :math:`z = U^\top(z_{\rm pix} - \mu/\sigma_T)`.
     sigma_T : float
+        Initial noise level.
     mean : {"known", "estimated"}
         ``"estimated"``: each split also estimates its mean (the sampler starts from
         :math:`x_T` and ends at :math:`\hat\mu + M(x_T-\hat\mu)`).
     closure : {"data", "elliptical", "gaussian"}
         ``"data"`` costs :math:`O(L^2Nd)` once and :math:`O(LNd)` per seed (:math:`L` nodes,
         :math:`N` rows); the other two :math:`O(LNd)` once and :math:`O(d)` per seed.
+    panels, order : int
+        Quadrature of the map (:func:`rmtdiff.theory.trajectories.map_nodes`); ``ORDER_MAP``
+        nodes per panel by default.
+    show_progress : bool
+        A progress bar over the row chunks of the ``"data"`` closure.
 
     Returns
     -------
-    ndarray, shape ``z.shape[:-1]``
+    ndarray, shape ``z.shape[:-1]``, float64
     """
     closure = _check_closure(closure)
     model = check_model(model)
@@ -357,13 +434,14 @@ def sampling_map_total_variance(model: DataModel, n, z, sigma_T: float = 80.0,
     sigma_T = check_positive(sigma_T, "sigma_T", allow_inf=True)
     Z = np.atleast_2d(z)
     if closure == "gaussian":
-        out = gaussian_map_total_variance(model.eigvals, n, Z, sigma_T, mean, panels, order)
+        out = split_map_variance(model.eigvals, n, Z, sigma_T=sigma_T, mean=mean, panels=panels,
+                                 order=order)
         return out.reshape(z.shape[:-1])
     n1, _ = _centred(n, mean)
     split = _scaled(model, n1 / n)
     lam1 = split.eigvals
-    t, W, _ = map_nodes(lam1, n1, 0.0, sigma_T, panels, order)
-    lev = levels(split, t, n1)
+    t, W, k_gauss = map_nodes(lam1, n1, sigma=0.0, sigma_T=sigma_T, panels=panels, order=order)
+    lev = levels(split, t, n1, start=k_gauss)
     F, Wk = lev.F, W * lev.kappa
     R = lam1 * F
     beta = lev.u.T @ lev.u / lev.u.shape[0]                      # (L, L)
@@ -378,38 +456,14 @@ def sampling_map_total_variance(model: DataModel, n, z, sigma_T: float = 80.0,
         out = _map_variance_rows(split, lev, B, Wk, Z, gain, sigma_T, n, n1, mean,
                                  show_progress)
     if mean == "estimated":
-        out = out + mean_estimate_variance(model.eigvals, n, gain, sigma_T).sum()
+        mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
+        out = out + (model.eigvals * (1 - mbar) ** 2 / n).sum()  # the split mean's own part
     return out.reshape(z.shape[:-1])
-
-
-def mean_estimate_variance(eigs, n, gain, sigma_T) -> np.ndarray:
-    r"""Per-mode variance of the split mean's part of the final image,
-    :math:`(I-\bar M)\hat\mu`: :math:`\lambda_k(1 - \bar m_k)^2/n` with :math:`\bar m_k` = ``gain``
-    / :math:`\sigma_T` the expected map (``gain`` from :func:`rmtdiff.sampling_map_gain` of the
-    centred covariance). Shape (d,)."""
-    mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
-    return np.asarray(eigs) * (1 - mbar) ** 2 / n
-
-
-def gaussian_map_total_variance(eigs, n, z, sigma_T: float = 80.0, mean: str = "estimated",
-                                panels: int | None = PANELS, order: int = ORDER_MAP):
-    """The ``"gaussian"`` closure of :func:`sampling_map_total_variance` from the eigenvalues
-    alone (no rows needed): the trajectory law for the centred covariance (``n - 1`` rows,
-    eigenvalues scaled by ``(n-1)/n``) plus the mean estimate's part. Shape ``z.shape[:-1]``."""
-    lam = np.asarray(eigs, dtype=np.float64)
-    n1, _ = _centred(n, mean)
-    lam1 = lam * (n1 / n)
-    Z = np.atleast_2d(z)
-    out = np.atleast_1d(_gauss_map_total(lam1, n1, Z, 0.0, sigma_T, panels=panels, order=order))
-    if mean == "estimated":
-        gain = sampling_map_gain(lam1, n1, 0.0, sigma_T, panels, order)
-        out = out + mean_estimate_variance(lam, n, gain, sigma_T).sum()
-    return out.reshape(np.shape(z)[:-1])
 
 
 def _map_variance_rows(split: DataModel, lev: Levels, B, Wk, Z, gain, sigma_T, n, n1, mean,
                        show_progress):
-    """The ``"data"`` closure of :func:`sampling_map_total_variance`, by sums over rows."""
+    """The ``"data"`` closure of :func:`closure_map_variance`, by sums over rows."""
     Y, F = split.coords, lev.F
     N = Y.shape[0]
     Bf = B * radial_factor(lev)

@@ -22,10 +22,31 @@ closure :math:`\mathbb E_x[xx^\top f(x)] \approx \Sigma\,\mathbb E_x[\tau(x) f(x
           \tau_j = \frac{q_j(\kappa)}{\mathrm{df}_1(\kappa)},\quad
           q_j(\kappa) = (x_j-\mu)^\top(\Sigma+\kappa)^{-1}(x_j-\mu),
 
-the expectation over the population's own centred images. Eliminating :math:`a = s/\kappa`:
+the expectation over the population's own centred images. Eliminating :math:`a = s/\kappa`, and
+keeping of :math:`q_j` only its radial part :math:`\tilde q_j` of :eq:`radial` (as the book's
+eq. ``kappa-data`` does, chapter ``non-gaussian``, ``book/08_non_gaussian.md``; so also
+:math:`\tau_j = \tilde q_j/\mathrm{df}_1`):
 
-.. math:: \mathrm{df}_1(\kappa) = \frac1N\sum_{j=1}^N \frac{q_j(\kappa)}{s/\kappa + q_j(\kappa)/n}.
+.. math:: \mathrm{df}_1(\kappa) = \frac1N\sum_{j=1}^N \frac{\tilde q_j(\kappa)}{s/\kappa + \tilde q_j(\kappa)/n}.
    :label: kappa-data
+
+The radial part. Even for Gaussian images :math:`q_j` spreads about its mean
+:math:`\mathrm{df}_1(\kappa)` by the :math:`\chi^2` variance :math:`2\,\mathrm{df}_2(\kappa)`,
+which the Gaussian derivation already accounts for. For :math:`x = \sqrt\tau\,\Sigma^{1/2}g` with
+:math:`\mathbb E\tau = 1`, :math:`\operatorname{Var} q = V_\tau(\mathrm{df}_1^2 + 2\,\mathrm{df}_2)
++ 2\,\mathrm{df}_2`; the radial part shrinks :math:`q_j` towards its mean until only the spread
+:math:`V_\tau = \operatorname{Var}\tau` of the image scale is left:
+
+.. math:: \tilde q_j(\kappa) = \mathrm{df}_1\Big(1 + c\Big(\frac{q_j}{\mathrm{df}_1} - 1\Big)\Big),\qquad
+          c^2 = \frac{V_\tau}{\operatorname{Var}_j(q_j/\mathrm{df}_1)},\qquad
+          V_\tau = \frac{\max\big(\operatorname{Var}_j q_j - 2\,\mathrm{df}_2,\ 0\big)}
+          {\mathrm{df}_1^2 + 2\,\mathrm{df}_2},
+   :label: radial
+
+with the variances over the population's :math:`N` images (whose :math:`q_j` average to
+:math:`\mathrm{df}_1` exactly) and :math:`c = 0` when every :math:`q_j` is the same. Then
+:math:`\operatorname{Var}_j(\tilde q_j/\mathrm{df}_1) = V_\tau` and
+:math:`\mathbb E_j\tilde q_j = \mathrm{df}_1`.
 
 When every :math:`q_j` equals its mean :math:`\mathrm{df}_1(\kappa)` this is
 :math:`s/\kappa + \mathrm{df}_1/n = 1`, the Gaussian equation; at :math:`s = 0` it is
@@ -34,9 +55,9 @@ The expected gain keeps its form: :math:`\mathbb E[\hat\Sigma(\hat\Sigma+s)^{-1}
 I - s\bar R = \Sigma(\Sigma+\kappa)^{-1}`, with the :math:`\kappa` of :eq:`kappa-data`.
 
 Solving. For :math:`s > 0` the difference :math:`h(\kappa)` of the two sides of :eq:`kappa-data`
-is negative at :math:`\kappa = s` (the mean of :math:`q/(1+q/n)` is below the mean of :math:`q`,
-which is :math:`\mathrm{df}_1`) and positive for large :math:`\kappa`. All ridges are solved at
-once: each keeps a bracket :math:`[\kappa_-, \kappa_+]` with :math:`h(\kappa_-) < 0 < h(\kappa_+)`,
+is negative at :math:`\kappa = s` (the mean of :math:`\tilde q/(1+\tilde q/n)` is below the mean
+of :math:`\tilde q`, which is :math:`\mathrm{df}_1`) and positive for large :math:`\kappa`. All
+ridges are solved at once: each keeps a bracket :math:`[\kappa_-, \kappa_+]` with :math:`h(\kappa_-) < 0 < h(\kappa_+)`,
 takes the Newton step on :math:`\ln\kappa` from the Gaussian :math:`\kappa` (analytic
 derivative) when it stays inside the bracket and is shorter than half of it, bisects in
 :math:`\ln\kappa` otherwise (so the bracket at least halves every other step), and
@@ -50,6 +71,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..util.checks import as_array, check_n, check_s
 from .kappa import KappaConvergenceError, solve_kappa
@@ -77,6 +99,7 @@ class DataModel:
 
     @property
     def eigvals(self) -> np.ndarray:
+        r"""The ``r`` positive eigenvalues :math:`\lambda_k`, decreasing, shape (r,)."""
         return self.gaussian.eigvals
 
     @cached_property
@@ -89,24 +112,58 @@ class DataModel:
         """Squared coordinates :math:`y_{jk}^2`, shape (N, r)."""
         return self.coords * self.coords
 
-    def q(self, kappa) -> np.ndarray:
+    def q(self, kappa: ArrayLike) -> np.ndarray:
         r""":math:`q_j(\kappa) = \sum_k y_{jk}^2/(\lambda_k+\kappa)` for every row: shape (N,) for
-        a scalar ``kappa``, (N, S) for ``S`` values."""
+        a scalar ``kappa``, (N, S) for ``S`` values.
+
+        Parameters
+        ----------
+        kappa : float or array_like, shape () or any shape K
+            Ridges :math:`\kappa \ge 0` (not checked).
+
+        Returns
+        -------
+        ndarray, shape (N,) + K, float64
+            The quadratic forms :math:`q_j(\kappa) = (x_j-\mu)^\top(\Sigma+\kappa)^{-1}(x_j-\mu)`;
+            their mean over the rows is :math:`\mathrm{df}_1(\kappa)`.
+
+        >>> m = data_model(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]]))
+        >>> m.eigvals.tolist(), m.q(1.0).round(4).tolist()
+        ([2.0, 0.5], [0.6667, 0.6667, 1.3333, 1.3333])
+        """
         kappa = np.asarray(kappa, dtype=np.float64)
         return self.sq @ (1.0 / (self.eigvals[:, None] + kappa.ravel()[None])).reshape(
             (self.eigvals.size,) + kappa.shape)
 
-    def radial(self, kappa) -> np.ndarray:
+    def radial(self, kappa: ArrayLike) -> np.ndarray:
         r"""The radial part :math:`\tilde q_j(\kappa)` of the quadratic forms, eq. :eq:`radial`:
         :math:`q_j` shrunk towards its mean :math:`\mathrm{df}_1` so that its variance is that of
-        :math:`\tau_j\mathrm{df}_1` alone; same shapes as :meth:`q`."""
+        :math:`\tau_j\mathrm{df}_1` alone; same shapes as :meth:`q`.
+
+        Parameters
+        ----------
+        kappa : float or array_like, shape () or any shape K
+            Ridges :math:`\kappa \ge 0` (not checked).
+
+        Returns
+        -------
+        ndarray, shape (N,) + K, float64
+            :math:`\tilde q_j(\kappa)`, with mean :math:`\mathrm{df}_1(\kappa)` over the rows.
+
+        The two-row Gaussian surrogate has no spread to shrink:
+
+        >>> m = gaussian_surrogate(data_model(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0]])))
+        >>> bool(np.allclose(m.radial(0.5), m.q(0.5)))
+        True
+        """
         kappa = np.asarray(kappa, dtype=np.float64)
         q = self.q(kappa).reshape(self.sq.shape[0], -1)
         return _shrink(q, self.eigvals, kappa.ravel())[0].reshape(q.shape[:1] + kappa.shape)
 
 
 def _shrink(q: np.ndarray, lam: np.ndarray, kappa: np.ndarray):
-    """(q~, shrink factor c) per column: q~ = df1 (1 + c (q/df1 - 1)), c^2 = V_tau / Var(q/df1)."""
+    """(q~, shrink factor c) per column: q~ = df1 (1 + c (q/df1 - 1)), c^2 = V_tau / Var(q/df1),
+    V_tau = max(Var q - 2 df2, 0) / (df1^2 + 2 df2): eq. (radial) of the module docstring."""
     R = lam[:, None] / (lam[:, None] + kappa[None])
     d1, d2 = R.sum(0), (R * R).sum(0)
     safe = np.where(d1 > 0, d1, 1.0)
@@ -116,24 +173,86 @@ def _shrink(q: np.ndarray, lam: np.ndarray, kappa: np.ndarray):
     return d1 * (1.0 + c * (q / safe - 1.0)), c
 
 
-def data_model(X) -> DataModel:
-    """The :class:`DataModel` of the rows of ``X`` (N, d): fit, rotate."""
+def data_model(X: ArrayLike, gaussian: Gaussian | None = None) -> DataModel:
+    r"""The :class:`DataModel` of the rows of ``X`` (N, d): fit, rotate.
+
+    :math:`y_{jk} = u_k^\top(x_j - \hat\mu)` for the ``r`` eigenvectors :math:`u_k` with positive
+    eigenvalues of :math:`\hat\Sigma = \frac1N\sum_j (x_j-\hat\mu)(x_j-\hat\mu)^\top`, the
+    ingredients of :eq:`kappa-data` and :eq:`radial`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        The population's images as rows, ``N >= 2``.
+    gaussian : Gaussian, optional
+        Their mean and covariance already decomposed (e.g. by
+        :func:`rmtdiff.data.statistics.dataset_statistics`), so that it is not done twice.
+
+    Returns
+    -------
+    DataModel
+        ``coords`` of shape (N, r), float64.
+
+    >>> data_model(np.array([[1.0, 0.0], [-1.0, 0.0]])).coords.shape
+    (2, 1)
+    """
     X = as_array(X, "X", ndim=2)
     if X.shape[0] < 2:
         raise ValueError(f"X must hold at least 2 rows (images); got {X.shape[0]}")
-    g = fit_gaussian(X)
+    g = fit_gaussian(X) if gaussian is None else gaussian
+    if g.mean.shape != (X.shape[1],):
+        raise ValueError(f"gaussian must have dimension d = {X.shape[1]} (the columns of X); "
+                         f"got {g.mean.shape[0]}")
     return DataModel(g, (X - g.mean) @ g.eigvecs)
 
 
 def gaussian_surrogate(model: DataModel) -> DataModel:
-    """A model with the same eigenvalues whose quadratic forms all equal their mean, the
+    r"""A model with the same eigenvalues whose quadratic forms all equal their mean, the
     Gaussian limit of :eq:`kappa-data`: the two rows ``+-sqrt(lambda)``, for which
-    ``q_j(kappa) = df1(kappa)`` exactly."""
+    ``q_j(kappa) = df1(kappa)`` exactly.
+
+    Parameters
+    ----------
+    model : DataModel
+        The population whose eigenvalues (and ``gaussian``) are kept.
+
+    Returns
+    -------
+    DataModel
+        ``coords`` of shape (2, r): :math:`\pm\sqrt{\lambda_k}`; its ``gaussian`` is the one of
+        ``model`` (so :attr:`DataModel.rows` are in the original pixel basis).
+
+    >>> m = gaussian_surrogate(data_model(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0]])))
+    >>> bool(np.allclose(m.q(0.5), m.q(0.5).mean()))
+    True
+    """
     root = np.sqrt(model.eigvals)
     return DataModel(model.gaussian, np.vstack([root, -root]))
 
 
-def check_model(model) -> DataModel:
+def check_model(model: object) -> DataModel:
+    """Return ``model`` after checking that it is a :class:`DataModel`.
+
+    Parameters
+    ----------
+    model : object
+        What a caller passed as a data model.
+
+    Returns
+    -------
+    DataModel
+        ``model`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`DataModel` (e.g. a :class:`~rmtdiff.core.spectra.Gaussian`).
+
+    >>> check_model(np.zeros(2))
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a DataModel (rmtdiff.data_kappa.data_model); got ndarray
+    """
     if not isinstance(model, DataModel):
         raise TypeError(f"model must be a DataModel (rmtdiff.data_kappa.data_model); got "
                         f"{type(model).__name__}")
@@ -141,7 +260,8 @@ def check_model(model) -> DataModel:
 
 
 def _residual(log_k: np.ndarray, s: np.ndarray, model: DataModel, n: float):
-    """h(kappa) of eq. kappa-data and dh/dln(kappa), for vectors of ridges."""
+    """h(kappa) of eq. kappa-data (with the radial q~ of eq. radial) and dh/dln(kappa), for
+    vectors of ridges."""
     lam = model.eigvals
     k = np.exp(log_k)
     F = 1.0 / (lam[:, None] + k[None])                        # (r, S)
@@ -156,8 +276,35 @@ def _residual(log_k: np.ndarray, s: np.ndarray, model: DataModel, n: float):
     return h, dh * k
 
 
-def solve_kappa_data(s, model: DataModel, n) -> np.ndarray:
+def solve_kappa_data(s: ArrayLike, model: DataModel, n: float,
+                     start: ArrayLike | None = None) -> np.ndarray:
     r""":math:`\kappa(s)` of :eq:`kappa-data` for a data model (same shape as ``s``).
+
+    The book's eq. ``kappa-data`` (chapter ``non-gaussian``); solved as described under
+    "Solving" in the module docstring.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridge :math:`s = \sigma^2`.
+    model : DataModel
+        The population (see :func:`data_model`).
+    n : float
+        Samples per split, ``> 0``.
+    start : float or array_like, broadcastable to ``s``, optional
+        The Gaussian :math:`\kappa(s)` of :func:`rmtdiff.theory.kappa.solve_kappa` for these
+        eigenvalues when the caller already has it (default: solved here). It is the start of the
+        iteration and the value returned where ``s == 0``.
+
+    Returns
+    -------
+    ndarray, same shape as ``s``, float64
+        :math:`\kappa(s) \ge s`; at ``s = 0`` the Gaussian :math:`\kappa_0` (unchanged by the
+        data).
+
+    >>> m = gaussian_surrogate(data_model(np.random.default_rng(0).standard_normal((50, 8))))
+    >>> bool(np.isclose(solve_kappa_data(0.3, m, 20), solve_kappa(0.3, m.eigvals, 20), rtol=1e-9))
+    True
 
     Raises
     ------
@@ -171,7 +318,11 @@ def solve_kappa_data(s, model: DataModel, n) -> np.ndarray:
     check_model(model)
     lam = model.eigvals
     flat = s_arr.ravel()
-    out = np.asarray(solve_kappa(flat, lam, n), dtype=np.float64).copy()  # kappa_0 is unchanged
+    # the Gaussian kappa: the start of every ridge and kappa_0 (unchanged by the data);
+    # ``start`` passes it in when the caller has already solved it (the map's quadrature nodes)
+    gauss = (solve_kappa(flat, lam, n) if start is None
+             else np.broadcast_to(np.asarray(start, dtype=np.float64), s_arr.shape).ravel())
+    out = np.asarray(gauss, dtype=np.float64).copy()
     todo = np.flatnonzero(flat > 0)
     if todo.size == 0:
         return out.reshape(s_arr.shape)
@@ -216,8 +367,27 @@ def solve_kappa_data(s, model: DataModel, n) -> np.ndarray:
     return out.reshape(s_arr.shape)
 
 
-def denoiser_gain_data(s, model: DataModel, n) -> np.ndarray:
+def denoiser_gain_data(s: ArrayLike, model: DataModel, n: float) -> np.ndarray:
     r"""Expected per-mode gain :math:`\lambda_k/(\lambda_k+\kappa)` with the :math:`\kappa` of
-    :eq:`kappa-data`; shape ``s.shape + (r,)``."""
+    :eq:`kappa-data`; shape ``s.shape + (r,)``.
+
+    Parameters
+    ----------
+    s : float or array_like, any shape, ``>= 0``
+        Ridge :math:`s = \sigma^2`.
+    model : DataModel
+        The population, with ``r`` positive eigenvalues.
+    n : float
+        Samples per split, ``> 0``.
+
+    Returns
+    -------
+    ndarray, shape ``s.shape + (r,)``, float64
+        The gains, in ``[0, 1]``, mode ``k`` for ``model.eigvals[k]``.
+
+    >>> m = data_model(np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    >>> denoiser_gain_data(1.0, m, 1e12).round(6)
+    array([0.5])
+    """
     k = solve_kappa_data(s, model, n)[..., None]
     return model.eigvals / (model.eigvals + k)

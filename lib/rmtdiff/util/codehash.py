@@ -9,10 +9,10 @@ changes, or when a module moves. Here a fingerprint hashes *definitions*:
 2. starting from root names (``"rmtdiff.nets.training.train"``, or the names a chapter uses),
    every definition they reference by name is followed, through imports and re-exports, to its
    definition: the closure is the code that can run;
-3. each definition is normalised (its AST without docstrings, comments or positions) and the
-   sorted hashes of the closure are hashed.
+3. each definition is normalised (its AST without docstrings, comments, type annotations or
+   positions) and the sorted hashes of the closure are hashed.
 
-So a docstring or comment edit, a moved or renamed module (with its importers updated), a change
+So a docstring, comment or type-hint edit, a moved or renamed module (with its importers updated), a change
 to an import line or to a function outside the closure leaves a fingerprint unchanged; a change
 to the body, signature or defaults of any function in the closure changes it. Names resolved
 dynamically (``getattr``, strings) are not followed: the roots must name such code themselves.
@@ -41,6 +41,21 @@ class _Module:
     defs: dict = field(default_factory=dict)        # name -> normalised dump (str)
     nodes: dict = field(default_factory=dict)       # name -> AST node
     bindings: dict = field(default_factory=dict)    # local name -> ("module", dotted) or ("attr", module, name)
+
+
+def _normalise(node: ast.AST) -> ast.AST:
+    """Strip what cannot change what the code does: docstrings and type annotations (a
+    dataclass field keeps a placeholder annotation, since the annotation makes it a field)."""
+    for n in ast.walk(node):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n.returns = None
+            for a in n.args.args + n.args.posonlyargs + n.args.kwonlyargs + [
+                    n.args.vararg, n.args.kwarg]:
+                if a is not None:
+                    a.annotation = None
+        elif isinstance(n, ast.AnnAssign):
+            n.annotation = ast.Constant("")
+    return _strip_docstrings(node)
 
 
 def _strip_docstrings(node: ast.AST) -> ast.AST:
@@ -202,7 +217,7 @@ def _closure(resolver: _Resolver, start: list) -> set[tuple[str, str]]:
 
 
 def _digest(nodes: Iterable[ast.AST]) -> str:
-    parts = sorted({hashlib.sha256(ast.dump(_strip_docstrings(_copy(n)), annotate_fields=False,
+    parts = sorted({hashlib.sha256(ast.dump(_normalise(_copy(n)), annotate_fields=False,
                                             include_attributes=False).encode()).hexdigest()
                     for n in nodes})
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -253,7 +268,22 @@ def source_fingerprint(source: str, package_dir: Path | None = None,
                        package: str = "rmtdiff") -> str:
     """Fingerprint of the package code that a piece of Python ``source`` (a chapter's code cells
     joined) uses through its imports of the package, and of ``source`` itself normalised
-    (comments and formatting do not count). IPython magics and shell lines are dropped."""
+    (comments and formatting do not count). IPython magics and shell lines are dropped.
+
+    Parameters
+    ----------
+    source : str
+        Python code (e.g. a chapter's code cells joined by newlines).
+    package_dir : path, optional
+        The package's source folder (default: this package).
+    package : str
+        The package's import name.
+
+    Returns
+    -------
+    str
+        SHA-256, hex.
+    """
     lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     tree = ast.parse("\n".join(lines))
     index = _index_for(package_dir, package)

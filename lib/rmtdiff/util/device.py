@@ -9,6 +9,11 @@ def default_device() -> str:
     """``"cuda"`` when a GPU is visible to torch (``"cuda:<LOCAL_RANK>"`` inside a ``torchrun``
     process group, one GPU per rank), else ``"cpu"``. torch is imported only when called.
 
+    Returns
+    -------
+    str
+        A torch device string: ``"cpu"``, ``"cuda"`` or ``"cuda:<LOCAL_RANK>"``.
+
     >>> default_device() in ("cpu", "cuda") or default_device().startswith("cuda:")
     True
     """

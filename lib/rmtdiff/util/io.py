@@ -13,6 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)                            # read once: the process's umask, unchanged
+
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a fresh temporary path next to ``path``, then rename it to ``path``.
@@ -40,6 +43,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_UMASK)          # mkstemp makes 0600; a written file is 0644 as usual
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -50,11 +54,32 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """:func:`atomic_write` of ``data``."""
+    """:func:`atomic_write` of ``data``.
+
+    Parameters
+    ----------
+    path : path of the file
+    data : bytes to write
+
+    Returns
+    -------
+    Path
+    """
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def write_json(path: str | os.PathLike, obj, indent: int | None = 1) -> Path:
-    """:func:`atomic_write` of ``obj`` as JSON (NaN and infinities refused)."""
+def write_json(path: str | os.PathLike, obj: object, indent: int | None = 1) -> Path:
+    """:func:`atomic_write` of ``obj`` as JSON (NaN and infinities refused).
+
+    Parameters
+    ----------
+    path : path of the file
+    obj : JSON-able object
+    indent : indentation (None: one line)
+
+    Returns
+    -------
+    Path
+    """
     text = json.dumps(obj, indent=indent, allow_nan=False)
     return atomic_write(path, lambda tmp: tmp.write_text(text))

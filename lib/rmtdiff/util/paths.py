@@ -17,6 +17,17 @@ BUILD = REPO_ROOT / "_build"                         #: everything derived
 def resolve(path: str | os.PathLike) -> Path:
     """An absolute path: ``~`` expanded, a relative path taken from the repository root.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An absolute path, a path starting with ``~``, or a path relative to :data:`REPO_ROOT`
+        (not to the current directory).
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path (a relative one is also normalised with ``Path.resolve``).
+
     >>> resolve("_build/runs") == REPO_ROOT / "_build" / "runs"
     True
     """

@@ -1,7 +1,7 @@
 """Sweeps of training runs on one machine or a SLURM cluster, through submitit.
 
 A sweep is the grid of the network chapters (datasets x split kinds x n x split x architecture),
-each point one content-addressed run of :mod:`rmtdiff.runs` in a run store. Launching a sweep
+each point one content-addressed run of :mod:`rmtdiff.nets.runs` in a run store. Launching a sweep
 submits only the runs whose ``run.json`` is missing, so a second launch submits nothing and a
 half-finished sweep picks up where it stopped; an interrupted run resumes from its last
 checkpoint (every ``checkpoint_every`` steps).
@@ -12,7 +12,7 @@ checkpoint (every ``checkpoint_every`` steps).
   ...). Near its time limit or on preemption SLURM sends USR2; submitit then requeues the job
   (up to ``--max-requeue`` time-outs; preemptions do not count) and the requeued job resumes
   the run from its checkpoint. With ``--gpus-per-node G`` each run is one job of ``G`` tasks
-  trained with DistributedDataParallel (:mod:`rmtdiff.distributed`).
+  trained with DistributedDataParallel (:mod:`rmtdiff.nets.distributed`).
 
 Command line (``python -m rmtdiff sweep --help``)::
 
@@ -26,7 +26,6 @@ which ``status`` reads."""
 
 from .executors import launch, make_executor, slurm_parameters
 from .plan import PRESETS, SweepJob, plan, sweep_configs
-from .state import _state_path, _write_state
 from .status import format_table, status
 from .worker import TrainJob
 

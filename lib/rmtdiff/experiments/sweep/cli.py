@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 
 from ...util.paths import resolve
 from ..config import SCALES, preset
@@ -51,7 +52,25 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m rmtdiff sweep launch|status`` with the arguments ``argv``.
+
+    ``launch`` plans the grid (:func:`~rmtdiff.experiments.sweep.plan.plan`), prints it with
+    ``--dry-run``, else submits the jobs not done
+    (:func:`~rmtdiff.experiments.sweep.executors.launch`); ``status`` prints the table of a run
+    store (:func:`~rmtdiff.experiments.sweep.status.status`).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``sweep`` (default ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when a local job failed, 2 for a missing run store or
+        bad ``--overrides``.
+    """
     args = _parser().parse_args(argv)
     if args.command == "status":
         run_dir = resolve(args.run_dir or preset("networks", args.scale).run_dir)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:                  # submitit is imported only when an executor is made
+    import submitit
 
 from .plan import SweepJob
 from .state import _write_state
@@ -16,10 +20,45 @@ def slurm_parameters(partition: str | None = None, gpus_per_node: int = 1,
                      timeout_min: int = 240, cpus_per_task: int | None = None,
                      mem_gb: int | None = None, account: str | None = None,
                      qos: str | None = None, array_parallelism: int = 64,
-                     signal_delay_s: int = 120, setup: list[str] | None = None) -> dict:
+                     signal_delay_s: int = 120, setup: list[str] | None = None) -> dict[str, Any]:
     """submitit's :class:`~submitit.SlurmExecutor` parameters for one run per job: ``gpus_per_node``
     tasks (one DDP rank per GPU), USR2 ``signal_delay_s`` seconds before the time limit (time to
-    reach the next checkpoint is not needed: the run resumes from its last one)."""
+    reach the next checkpoint is not needed: the run resumes from its last one).
+
+    Parameters
+    ----------
+    partition : str, optional
+        SLURM partition (default: the cluster's).
+    gpus_per_node : int, optional
+        GPUs, and tasks, per job, ``>= 1`` (default 1).
+    timeout_min : int, optional
+        Time limit of a job in minutes, ``>= 1`` (default 240).
+    cpus_per_task : int, optional
+        CPUs per task (default 8).
+    mem_gb : int, optional
+        Memory per node in GB (default: the cluster's).
+    account, qos : str, optional
+        SLURM account and quality of service.
+    array_parallelism : int, optional
+        Jobs of the array running at once (default 64).
+    signal_delay_s : int, optional
+        Seconds before the time limit at which USR2 is sent (default 120).
+    setup : list of str, optional
+        Shell lines run before each job.
+
+    Returns
+    -------
+    dict of str to object
+        Keyword arguments of ``SlurmExecutor.update_parameters``; ``None`` entries are left out.
+
+    Raises
+    ------
+    ValueError
+        If ``gpus_per_node`` or ``timeout_min`` is below 1.
+
+    >>> slurm_parameters("gpu")["ntasks_per_node"]
+    1
+    """
     if gpus_per_node < 1:
         raise ValueError(f"gpus_per_node must be >= 1; got {gpus_per_node}")
     if timeout_min < 1:
@@ -34,10 +73,37 @@ def slurm_parameters(partition: str | None = None, gpus_per_node: int = 1,
 
 
 def make_executor(kind: str, folder: Path, slurm: dict | None = None, max_requeue: int = 10,
-                  timeout_min: float = 24 * 60, signal_delay_s: int = 30):
+                  timeout_min: float = 24 * 60, signal_delay_s: int = 30
+                  ) -> submitit.LocalExecutor | submitit.SlurmExecutor:
     """A submitit executor writing its logs under ``folder``. Locally a job gets
     ``timeout_min`` minutes (submitit's own default is 2) and the time-out signal
-    ``signal_delay_s`` seconds before; on the signal it is requeued and resumes."""
+    ``signal_delay_s`` seconds before; on the signal it is requeued and resumes.
+
+    Parameters
+    ----------
+    kind : {"local", "slurm"}
+        The executor.
+    folder : pathlib.Path
+        submitit's folder for logs and pickles.
+    slurm : dict, optional
+        For ``"slurm"``: :func:`slurm_parameters` (ignored locally).
+    max_requeue : int, optional
+        Time-outs after which a job is no longer requeued (default 10).
+    timeout_min : float, optional
+        Local time limit in minutes (default one day; ignored on SLURM, where ``slurm["time"]``
+        applies).
+    signal_delay_s : int, optional
+        Local: seconds before the time limit at which the job is signalled (default 30).
+
+    Returns
+    -------
+    submitit.LocalExecutor or submitit.SlurmExecutor
+
+    Raises
+    ------
+    ValueError
+        An unknown ``kind``.
+    """
     import submitit
 
     if kind == "local":
@@ -53,11 +119,41 @@ def make_executor(kind: str, folder: Path, slurm: dict | None = None, max_requeu
 
 def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
            slurm: dict | None = None, max_requeue: int = 10, wait: bool = True,
-           timeout_min: float = 24 * 60, signal_delay_s: int = 30, out=sys.stdout) -> list:
+           timeout_min: float = 24 * 60, signal_delay_s: int = 30,
+           out: IO[str] = sys.stdout) -> list[submitit.Job]:
     """Submit the jobs that are not done; returns the submitit jobs. Locally, ``parallel`` run
     at a time, each for at most ``timeout_min`` minutes before it is requeued (and resumes), and
     (with ``wait``) the call returns when all have ended; on SLURM, one array (``slurm`` holds
-    its parameters, :func:`slurm_parameters`)."""
+    its parameters, :func:`slurm_parameters`).
+
+    Parameters
+    ----------
+    jobs : list of SweepJob
+        The plan (:func:`~rmtdiff.experiments.sweep.plan.plan`); those already done are skipped.
+    executor : {"local", "slurm"}, optional
+        Where the jobs run (default ``"local"``).
+    parallel : int, optional
+        Local jobs at a time (default 1; at least 1 is used).
+    slurm : dict, optional
+        SLURM parameters (:func:`slurm_parameters`).
+    max_requeue : int, optional
+        Time-outs after which a job is no longer requeued (default 10).
+    wait : bool, optional
+        Locally, wait until every job has ended (default True); with False the call returns the
+        first ``parallel`` submitted jobs and submits no more.
+    timeout_min : float, optional
+        Local time limit per job in minutes (default one day).
+    signal_delay_s : int, optional
+        Local: seconds before the time limit at which a job is signalled (default 30).
+    out : text stream, optional
+        Where progress lines are printed (default ``sys.stdout``).
+
+    Returns
+    -------
+    list of submitit.Job
+        Empty when every job is done; on SLURM the submitted array; locally the finished jobs
+        (in the order they ended).
+    """
     todo = [j for j in jobs if not j.done]
     print(f"{len(jobs)} jobs: {len(jobs) - len(todo)} already done, {len(todo)} to run", file=out)
     if not todo:

@@ -11,10 +11,27 @@ from pathlib import Path
 from .plan import SweepJob
 
 
-def status(run_dir: str | os.PathLike, jobs: list[SweepJob] | None = None) -> list[dict]:
+def status(run_dir: str | os.PathLike,
+           jobs: list[SweepJob] | None = None) -> list[dict[str, str]]:
     """One row per job known in ``run_dir`` (from its bookkeeping, or the given ``jobs``):
     ``{key, label, state, detail}`` with state done / running / interrupted / failed / submitted
-    / partial (a checkpoint, no job record) / pending."""
+    / partial (a checkpoint, no job record) / pending.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run store.
+    jobs : list of SweepJob, optional
+        The jobs to report (default: every job with a record in ``<run_dir>/_sweep``); run
+        folders without a record are added in either case.
+
+    Returns
+    -------
+    list of dict of str to str
+        One per job; ``detail`` says the steps and loss of a finished run, the last error lines
+        of a failed one, or the checkpoint step. A record that cannot be parsed gives the state
+        ``"unreadable"``.
+    """
     run_dir = Path(run_dir)
     labels = {j.key: j.label for j in jobs or []}
     states = {}
@@ -92,8 +109,25 @@ def _label_from_run(folder: Path) -> str | None:
         return None
 
 
-def format_table(rows: list[dict]) -> str:
-    """The status rows as a fixed-width table with a count per state."""
+def format_table(rows: list[dict[str, str]]) -> str:
+    """The status rows as a fixed-width table with a count per state.
+
+    Parameters
+    ----------
+    rows : list of dict
+        From :func:`status`.
+
+    Returns
+    -------
+    str
+        A header, one line per row and a last line of counts; ``"no jobs"`` for no rows.
+
+    >>> print(format_table([{"key": "k", "label": "unet n=30 split 1", "state": "done",
+    ...                      "detail": ""}]))  # doctest: +NORMALIZE_WHITESPACE
+    key                   run                state        detail
+    k                     unet n=30 split 1  done
+    1 done
+    """
     if not rows:
         return "no jobs"
     w = max(len(r["label"]) for r in rows)

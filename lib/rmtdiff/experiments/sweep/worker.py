@@ -23,7 +23,15 @@ except ImportError:                    # pragma: no cover
 class TrainJob(_Checkpointable):
     """The callable a worker runs: rebuild the job from its configuration, check its key, train
     (or find) the run. On SLURM's pre-timeout signal submitit calls :meth:`checkpoint`, which
-    resubmits the same call; the run then resumes from its last checkpoint."""
+    resubmits the same call; the run then resumes from its last checkpoint.
+
+    Calling it returns the run's folder as a string.
+
+    Parameters
+    ----------
+    job : SweepJob
+        The job to run (from :func:`~rmtdiff.experiments.sweep.plan.plan`).
+    """
 
     def __init__(self, job: SweepJob):
         self.job = job
