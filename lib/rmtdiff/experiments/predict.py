@@ -71,7 +71,7 @@ def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
 
     Parameters
     ----------
-    X : array_like (N, D), or a :class:`~rmtdiff.data_kappa.DataModel` / :class:`~rmtdiff.Gaussian`
+    X : array_like (N, D), or a :class:`~rmtdiff.theory.nongaussian_kappa.DataModel` / :class:`~rmtdiff.Gaussian`
         of it (computed once and reused; a Gaussian serves only ``model="gaussian"``).
     n : int or 1-D array of ints (``>= 2``)
     z : array_like, shape (D,) or (S, D)

@@ -409,7 +409,7 @@ def probe_samples(run: Run) -> dict[int, np.ndarray]:
     Returns
     -------
     dict of int to ndarray
-        Step to float32 samples of shape (min(PROBE_SEEDS, seeds), C, H, W) (keys in the sorted
-        order of the file names, which is not numeric order).
+        Step to float32 samples of shape (min(PROBE_SEEDS, seeds), C, H, W), in increasing step.
     """
-    return {int(p.stem.split("_")[1]): np.load(p) for p in sorted(run.path.glob("probe_*.npy"))}
+    steps = sorted((int(p.stem.split("_")[1]), p) for p in run.path.glob("probe_*.npy"))
+    return {step: np.load(p) for step, p in steps}

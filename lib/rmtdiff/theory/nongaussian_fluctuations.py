@@ -1,7 +1,7 @@
 r"""Fluctuations across splits for data that are not Gaussian (second order).
 
-Conventions as in :mod:`rmtdiff.fluctuations`, with the population given as a
-:class:`rmtdiff.data_kappa.DataModel`: its own centred images :math:`y_j` (rows, population
+Conventions as in :mod:`rmtdiff.theory.fluctuations`, with the population given as a
+:class:`rmtdiff.theory.nongaussian_kappa.DataModel`: its own centred images :math:`y_j` (rows, population
 eigenbasis, :math:`j = 1..N`), from which every split draws ``n`` rows with replacement.
 
 Where the Gaussian derivation uses Wick's theorem
@@ -14,7 +14,7 @@ contributions of the ``n`` rows one at a time (a martingale over rows). Sherman-
           \quad F = (\Sigma+\kappa)^{-1},\quad w_j = \frac{1}{s/\kappa + \tilde q_j(\kappa)/n},
 
 with :math:`\kappa` and the radial part :math:`\tilde q_j` of the quadratic forms from
-:mod:`rmtdiff.data_kappa` (:math:`w_j` is the Sherman-Morrison weight
+:mod:`rmtdiff.theory.nongaussian_kappa` (:math:`w_j` is the Sherman-Morrison weight
 :math:`1/(1 + y_j^\top R y_j/n)` in the units of :math:`F`). The variance of a sum of independent
 contributions is the sum of their variances, and the contributions feed back through :math:`R`,
 which resums the sum into a factor:
@@ -48,7 +48,7 @@ a sum of positive terms.
 Three closures of the same law (``closure=``):
 
 * ``"gaussian"``: Wick moments, :math:`\beta = 1`, the Gaussian :math:`\kappa`: exactly
-  :mod:`rmtdiff.fluctuations` and :mod:`rmtdiff.trajectories`;
+  :mod:`rmtdiff.theory.fluctuations` and :mod:`rmtdiff.theory.trajectories`;
 * ``"elliptical"``: the data's :math:`\kappa` and :math:`\beta` (the distribution of the image
   scales), Wick moments for directions, :math:`\mathcal V = \beta(QQ + C^2) + (\beta-1)C^2`:
   the same cost as the Gaussian law;
@@ -63,7 +63,7 @@ The split's own mean
 --------------------
 With :math:`\hat D(x) = \hat\mu + \hat G_c(x-\hat\mu)`, each row also contributes
 :math:`\frac{\kappa}{n}p_j` through :math:`(I-\hat G_c)\hat\mu = sR_c\hat\mu`. With the bookkeeping of
-:mod:`rmtdiff.fluctuations` (:math:`n' = n-1`, :math:`s' = sn/n'`) the variance is
+:mod:`rmtdiff.theory.fluctuations` (:math:`n' = n-1`, :math:`s' = sn/n'`) the variance is
 
 .. math:: \frac{\kappa'^2}{n' - \beta'\mathrm{df}_2'}\Big(\mathcal V(v, x)
           + \frac{n'}{n}\mathbb E_j[p_j^2]\Big) + \frac{2\kappa'^2}{n'}
@@ -74,7 +74,7 @@ covariance of one row with itself, is not resummed.
 
 Sampling maps
 -------------
-:mod:`rmtdiff.trajectories` writes the linear sampler's map as :math:`\sum_i W_i\hat G_{t_i}`
+:mod:`rmtdiff.theory.trajectories` writes the linear sampler's map as :math:`\sum_i W_i\hat G_{t_i}`
 (quadrature nodes :math:`t_i`). Each row contributes :math:`\frac1n\sum_iW_i\kappa_iw^{(i)}_j
 (F_iy_j)(y_j^\top F_iz)` to the image of seed :math:`z`; the covariance between nodes is
 :eq:`closure-data` with the radial factor :math:`\mathbb E_j[u^{(i)}_ju^{(i')}_j]/\mathbb E_j[\tau^{(i)}_j\tau^{(i')}_j]`,
@@ -200,7 +200,7 @@ def _check_closure(closure: str) -> str:
 def _centred(n: float, mean: str) -> tuple[float, float]:
     """(n', ridge factor) of the split's gain: with the mean estimated, the centred covariance is
     (n-1)/n times a known-mean one of n' = n-1 rows, so G_c(s) is the known-mean gain at
-    (n', s n/n') (the bookkeeping of :mod:`rmtdiff.fluctuations`)."""
+    (n', s n/n') (the bookkeeping of :mod:`rmtdiff.theory.fluctuations`)."""
     _, n1, _ = _mean_bookkeeping(np.zeros(()), n, mean)
     return float(n1), n / n1
 

@@ -251,10 +251,10 @@ def check_model(model: object) -> DataModel:
     >>> check_model(np.zeros(2))
     Traceback (most recent call last):
     ...
-    TypeError: model must be a DataModel (rmtdiff.data_kappa.data_model); got ndarray
+    TypeError: model must be a DataModel (rmtdiff.theory.nongaussian_kappa.data_model); got ndarray
     """
     if not isinstance(model, DataModel):
-        raise TypeError(f"model must be a DataModel (rmtdiff.data_kappa.data_model); got "
+        raise TypeError(f"model must be a DataModel (rmtdiff.theory.nongaussian_kappa.data_model); got "
                         f"{type(model).__name__}")
     return model
 
