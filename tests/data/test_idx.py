@@ -105,3 +105,14 @@ def test_fashion_mnist_corrupt_file(tmp_path):
     p.write_bytes(p.read_bytes()[:30])
     with pytest.raises(ValueError, match="t10k-images-idx3-ubyte.gz"):
         load_fashion_mnist(folder)
+
+
+def test_a_partial_copy_is_passed_over_for_the_next_folder_of_the_search(tmp_path, monkeypatch):
+    full = fake_fashion(tmp_path)                              # $RMTDIFF_DATA itself: complete
+    partial = tmp_path / "fashion-mnist"                       # searched first: train part only
+    partial.mkdir()
+    for stem in IDX_FILES["train"]:
+        (partial / f"{stem}.gz").write_bytes((full / f"{stem}.gz").read_bytes())
+    monkeypatch.setenv("RMTDIFF_DATA", str(tmp_path))
+    assert load_dataset("fashion-mnist", part="test", limit=4).source == str(tmp_path)
+    assert load_dataset("fashion-mnist", part="train", limit=6).source == str(partial)

@@ -70,6 +70,9 @@ def test_an_unrelated_function_changes_no_key(pkg):
     ("nets/networks.py", "nn.GELU(approximate=\"tanh\")", "nn.GELU()"),
     ("core/edm.py", "RHO = 7.0", "RHO = 5.0"),
     ("nets/runs.py", "        torch.manual_seed(seed)", "        torch.manual_seed(seed + 1)"),
+    ("nets/runs.py", "PROBE_SEEDS = 32", "PROBE_SEEDS = 16"),
+    ("nets/runs.py", "    D = initial_denoiser(net_cfg, train_cfg.seed, device)",
+     "    D = initial_denoiser(net_cfg, train_cfg.seed + 1, device)"),
 ])
 def test_the_training_step_the_loss_the_network_and_the_sampler_change_the_run_key(
         pkg, where, old, new):

@@ -147,6 +147,24 @@ def has_idx(folder: Path, parts: Iterable[str] = ("train", "test")) -> bool:
     return folder.is_dir() and any(find_idx(folder, IDX_FILES[p][0]) for p in parts)
 
 
+def holds_part(folder: Path, part: str) -> bool:
+    """Whether ``folder`` holds every file (images and labels) of ``part`` (``"all"``: train and
+    test), the rule by which the registry's search picks a folder.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder to look in.
+    part : {"all", "train", "test"}
+
+    Returns
+    -------
+    bool
+    """
+    parts = ("train", "test") if part == "all" else (part,)
+    return folder.is_dir() and all(find_idx(folder, stem) for p in parts for stem in IDX_FILES[p])
+
+
 def load_idx_folder(folder: Path, part: str, name: str) -> ImageDataset:
     """The ``part`` (``"all"`` = train then test) of an IDX dataset in ``folder``.
 

@@ -22,7 +22,7 @@ from ..util.checks import check_int
 from . import builtin
 from .arrays import load_array
 from .cifar import load_cifar, looks_like_cifar
-from .idx import IDX_FILES, find_idx, has_idx, load_idx_folder
+from .idx import IDX_FILES, find_idx, has_idx, holds_part, load_idx_folder
 from .image_files import load_image_files
 from .images import ImageDataset
 from .registry import REGISTRY, candidate_paths
@@ -139,7 +139,7 @@ def _load_named(name, part, root, size, mode, limit) -> ImageDataset:
         if not path.exists():
             continue
         if info.format == "idx":
-            if not has_idx(path):
+            if not holds_part(path, part):      # a partial copy: look further
                 continue
             ds = load_idx_folder(path, part, name)
         else:

@@ -61,7 +61,7 @@ class LinearConsistency:
     population_mse: np.ndarray
 
 
-def linear_consistency(X: ArrayLike, n_values: Iterable[int], seeds: Iterable[int],
+def linear_consistency(X: ArrayLike, n_values: Iterable[int], seeds: Iterable[int], *,
                        sigma_T: float = SIGMA_MAX,
                        method: str = "contiguous", rng: np.random.Generator | None = None,
                        population: Gaussian | None = None, show_progress: bool = True

@@ -28,7 +28,8 @@ from ..core.edm import SIGMA_MAX, seed_noise
 from ..core.linear_diffusion import linear_theory_image
 from ..nets.networks import network_preset
 from ..nets.runs import Run, load_run, run_key, train_run
-from ..core.spectra import Gaussian, complete_basis, fit_gaussian
+from ..core.spectra import Gaussian, fit_gaussian
+from . import linear_data
 from ..data import splits
 from ..data.splits import SPLIT_KINDS
 from ..data.train_test import NetworkData
@@ -244,7 +245,7 @@ def train_grid(cfg: NetworkChapterConfig, data: NetworkData,
     return out
 
 
-def linear_grid(cfg: NetworkChapterConfig, data: NetworkData, sigma_T: float = SIGMA_MAX,
+def linear_grid(cfg: NetworkChapterConfig, data: NetworkData, *, sigma_T: float = SIGMA_MAX,
                 kind: str = "iid") -> dict[tuple, np.ndarray]:
     """The linear model's images of the seed bank for every split of a kind:
     ``{(n, split): (S, d)}``, each split with its own mean and covariance.
@@ -297,4 +298,4 @@ def population(data: NetworkData, indices: np.ndarray | None = None) -> Gaussian
         eigenvalue 0).
     """
     x = data.train if indices is None else data.train[indices]
-    return complete_basis(fit_gaussian(x.reshape(len(x), -1).astype(np.float64)))
+    return linear_data.population(x.reshape(len(x), -1).astype(np.float64))

@@ -30,7 +30,7 @@ from ..theory.nongaussian_fluctuations import closure_map_variance
 from ..theory.nongaussian_kappa import DataModel, data_model
 from ..theory.kappa import solve_kappa
 from ..core.spectra import Gaussian
-from ..theory.trajectories import split_map_variance
+from ..theory.trajectories import _centred, split_map_variance
 
 MODELS = ("gaussian", "elliptical", "data")
 
@@ -207,5 +207,5 @@ def kappa0(eigs: ArrayLike, n: float) -> float:
     -------
     float
     """
-    lam = np.asarray(eigs, dtype=np.float64)
-    return float(solve_kappa(0.0, lam * (n - 1) / n, n - 1))
+    lam1, n1 = _centred(np.asarray(eigs, dtype=np.float64), n, "estimated")
+    return float(solve_kappa(0.0, lam1, n1))

@@ -9,14 +9,14 @@ of two diffusion models trained on independent splits of ``n`` images will be fr
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..util.io import atomic_write
+from ..core.edm import SIGMA_MAX
+from ..util.io import atomic_write, write_json
 
 
 def _n_list(text: str) -> list[int]:
@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                          "image norms (same cost); data: the data's fourth moments (slow for "
                          "large images)")
     pr.add_argument("--seeds", type=_positive_int, default=1000, help="seeds (default 1000)")
-    pr.add_argument("--sigma-T", type=float, default=80.0, help="initial noise level (80)")
+    pr.add_argument("--sigma-T", type=float, default=SIGMA_MAX,
+                    help=f"initial noise level (default {SIGMA_MAX:g})")
     pr.add_argument("--limit", type=_positive_int, default=None,
                     help="use only the first LIMIT images")
     pr.add_argument("--out", default=None,
@@ -115,8 +116,7 @@ def predict_command(args: argparse.Namespace) -> dict:
     }
     _print_tables(result)
     out = Path(args.out or f"predict-{Path(str(args.data)).stem}")
-    atomic_write(out / "predict.json",
-                  lambda p: Path(p).write_text(json.dumps(result, indent=1)))
+    write_json(out / "predict.json", result)
     atomic_write(out / "predict.png", lambda p: _figure(result, mse, p))
     print(f"wrote {out / 'predict.json'} and {out / 'predict.png'}", file=sys.stderr)
     return result

@@ -7,10 +7,12 @@ everything the result depends on and nothing else:
 * the training images themselves (their float32 bytes, so the dataset, the split's indices and
   the preprocessing are all covered) and the held-out images used for the held-out loss;
 * the code on the training and sampling path: a fingerprint (:func:`rmtdiff.util.codehash.fingerprint`)
-  of every definition reachable from :data:`TRAINING_ROOTS` (the initial weights, the training
-  loop and its loss, the networks, the sampler). Docstrings, comments, imports, moved modules and
-  every other function (the kappa solver, a plot, this module's bookkeeping) never retrain a
-  network; a change to the training step, the loss, a network or the sampler does.
+  of every definition reachable from :data:`TRAINING_ROOTS` (:func:`train_run` and all it calls:
+  the initial weights, the training loop and its loss, the networks, the sampler, the probes, and
+  the run store's own bookkeeping, kept on the path to be safe). Docstrings, comments, type hints,
+  imports, moved modules and every function off that path (the kappa solver, a plot, the
+  experiments) never retrain a network; a change to the training step, the loss, a network, the
+  sampler or what a run records does.
 
 Layout of a run folder ``<store>/<key>/``::
 
@@ -60,10 +62,10 @@ from ..util.codehash import fingerprint
 from ..util.io import atomic_write, write_json
 
 PROBE_SEEDS = 32   #: seeds sampled at every checkpoint
-#: the modules whose source enters a run's key
-#: where the code that determines a run's weights and samples starts (see the module docstring)
-TRAINING_ROOTS = ("rmtdiff.nets.runs.initial_denoiser", "rmtdiff.nets.runs.as_training_images",
-                  "rmtdiff.nets.training.train", "rmtdiff.nets.runs.sample_seed_bank")
+#: where the code that determines a run's weights, samples and probes starts (see the module
+#: docstring): ``train_run`` itself (the seed it passes, the probes, the final sampling, and, to
+#: be safe, its bookkeeping) and everything it reaches
+TRAINING_ROOTS = ("rmtdiff.nets.runs.train_run",)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ from .fluctuations import cross_split_distance as _gauss_distance
 from .fluctuations import denoiser_variance as _gauss_variance
 from .fluctuations import pixel_variance as _gauss_pixel_variance
 
-from .trajectories import PANELS, map_nodes, split_map_variance
+from .trajectories import PANELS, _mean_part, map_nodes, split_map_variance
 
 CLOSURES = ("data", "elliptical", "gaussian")
 CHUNK = 512      #: rows per block in the row sums (bounds the memory of the node-pair arrays)
@@ -456,8 +456,7 @@ def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: f
         out = _map_variance_rows(split, lev, B, Wk, Z, gain, sigma_T, n, n1, mean,
                                  show_progress)
     if mean == "estimated":
-        mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
-        out = out + (model.eigvals * (1 - mbar) ** 2 / n).sum()  # the split mean's own part
+        out = out + _mean_part(model.eigvals, n, gain, sigma_T).sum()   # the split's mean
     return out.reshape(z.shape[:-1])
 
 

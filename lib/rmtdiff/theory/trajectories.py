@@ -24,7 +24,7 @@ For :math:`\sigma_T<\infty` the function :math:`h(x)=\sqrt{(x+a)/(x+b)}` has the
           \frac{\hat G_t}{t}\,dt .
    :label: map-fin
 
-(The partial-fraction route of chapter 4 leads to the same single integral.) Both are
+(Chapter 4 derives the same single integral, which avoids the partial fractions of a double one.) Both are
 :math:`\sigma I + \int\omega(t)\hat G_t\,dt` with a positive weight and no cancellation. Replacing
 :math:`\hat G_t` by its deterministic equivalent :math:`\Sigma(\Sigma+\kappa(t))^{-1}` gives the
 expected map (:eq:`map-mean`), and the two-level covariance kernel of
@@ -449,7 +449,12 @@ def split_map_variance(eigs: ArrayLike, n: float, z: ArrayLike, *, sigma_T: floa
                               order).reshape(z.shape[:-1])
     if mean == "known":
         return out
-    gain = _gain(lam1, n1, 0.0, sigma_T, panels, order)
-    mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
-    mean_part = lam * (1 - mbar) ** 2 / n                              # (d,)
+    mean_part = _mean_part(lam, n, _gain(lam1, n1, 0.0, sigma_T, panels, order), sigma_T)
     return out + (mean_part if per_mode else mean_part.sum())
+
+
+def _mean_part(lam: np.ndarray, n: float, gain: np.ndarray, sigma_T: float) -> np.ndarray:
+    """The split mean's term of eq. split-map-var per mode, lambda_k (1 - gbar_k/sigma_T)^2 / n,
+    from the expected map ``gain`` of the centred covariance (0 gain at sigma_T = inf)."""
+    mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
+    return lam * (1 - mbar) ** 2 / n

@@ -23,8 +23,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     Parameters
     ----------
     path : path of the file to (re)write; its folder is created if needed.
-    write : callable taking the temporary :class:`~pathlib.Path` to write (it may open it in any
-        mode, or hand it to ``np.save``, ``torch.save``, ``fig.savefig``).
+    write : callable taking the temporary :class:`~pathlib.Path` to write. The path ends in
+        ``.tmp``: open it yourself for ``np.save`` (which appends ``.npy`` to a name), pass
+        ``format=`` to ``fig.savefig``; ``torch.save`` and ``Path.write_*`` take it as it is.
 
     Returns
     -------
