@@ -70,3 +70,13 @@ def test_bad_input_names_the_argument(rng):
     with pytest.raises(ValueError, match=r"samples\[\('copy', 40, 1\)\] rows have"):
         nearest_statistics({**samples, ("copy", 40, 1): samples["copy", 40, 1][:, :5]},
                            train, held, pairs)
+
+
+def test_a_model_not_trained_at_some_n_gives_nan_there(rng):
+    train, held, pairs, samples = setting(rng)
+    n_last = max(pairs)
+    fewer = {k: v for k, v in samples.items() if not (k[0] == "copy" and k[1] == n_last)}
+    st = nearest_statistics(fewer, train, held, pairs)
+    memo = st.memorisation_by_n("copy")
+    assert np.isnan(memo[list(pairs).index(n_last)]) and np.isfinite(memo).sum() == len(pairs) - 1
+    assert np.isnan(st.own_over_other("copy")[list(pairs).index(n_last)])

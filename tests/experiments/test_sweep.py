@@ -16,8 +16,9 @@ from rmtdiff.data.train_test import prepare_data
 from rmtdiff.experiments import sweep
 from rmtdiff.experiments.sweep.cli import main as sweep_main
 
+# one training seed per split (split 1 with seed 1, split 2 with seed 2): four runs
 OVERRIDES = {"n_values": [10], "steps": 20, "checkpoint_every": 10, "n_seeds": 4,
-             "held_out": 20}
+             "held_out": 20, "train_seeds": ((1,), (2,))}
 
 
 @pytest.fixture

@@ -73,3 +73,33 @@ def test_bad_input():
         split_indices(100, 60)
     with pytest.raises(FileNotFoundError, match="not a finished run"):
         runs.load_run("/nonexistent")
+
+
+def test_samples_are_not_clipped():
+    # a denoiser that always answers 3.0: the flow ends at 3.0, outside an image's [-1, 1]
+    x = runs.sample_seed_bank(lambda x, sigma: np.full_like(x, 3.0) if isinstance(x, np.ndarray)
+                              else x * 0 + 3.0, range(2), (1, 4, 4), heun_steps=8)
+    assert np.allclose(x, 3.0, atol=1e-3)
+
+
+def test_a_second_trainer_waits_for_the_lock_and_finds_the_run(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    meta = {"n": 12}
+    key = runs.run_key(NET, TRAIN, images(), None, range(2), 35, meta)
+    folder = tmp_path / key
+    folder.mkdir()
+    assert not runs.is_training(folder)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         f"f = open({str(folder / '.lock')!r}, 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+         "print('held', flush=True); time.sleep(3)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    assert runs.is_training(folder)
+    t0 = time.perf_counter()
+    run = runs.train_run(tmp_path, NET, TRAIN, images(), None, range(2), meta)
+    assert time.perf_counter() - t0 > 1.0             # it waited for the holder
+    holder.wait()
+    assert run.record["steps_done"] == 4 and not runs.is_training(folder)

@@ -70,7 +70,7 @@ def test_an_unrelated_function_changes_no_key(pkg):
     ("nets/networks.py", "nn.GELU(approximate=\"tanh\")", "nn.GELU()"),
     ("core/edm.py", "RHO = 7.0", "RHO = 5.0"),
     ("nets/runs.py", "        torch.manual_seed(seed)", "        torch.manual_seed(seed + 1)"),
-    ("nets/runs.py", "PROBE_SEEDS = 32", "PROBE_SEEDS = 16"),
+    ("nets/runs.py", "PROBE_SEEDS = 128", "PROBE_SEEDS = 16"),
     ("nets/runs.py", "    D = initial_denoiser(net_cfg, train_cfg.seed, device)",
      "    D = initial_denoiser(net_cfg, train_cfg.seed + 1, device)"),
 ])

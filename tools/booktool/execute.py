@@ -17,6 +17,7 @@ from rmtdiff.util.io import write_bytes, write_json
 
 from .common import BOOK, ROOT, chapters, commit, executed_dir, fail, versions
 from .keys import cache_key, chapter_data
+from .train import NETWORK_CHAPTERS, pretrain
 
 
 def select(only: list[str] | None) -> list[str]:
@@ -56,6 +57,7 @@ def execute(scale: str, only: list[str] | None, extra: dict, force: bool) -> Non
 
     out_dir = executed_dir(scale)
     out_dir.mkdir(parents=True, exist_ok=True)
+    trained = False
     for chapter in select(only):
         name = Path(chapter).name
         params = {"scale": scale, **extra}
@@ -66,6 +68,9 @@ def execute(scale: str, only: list[str] | None, extra: dict, force: bool) -> Non
                 and json.loads(record_path.read_text()).get("key") == key:
             print(f"[{scale}] {name}: up to date")
             continue
+        if name in NETWORK_CHAPTERS and not trained:
+            pretrain(scale, extra)
+            trained = True
         print(f"[{scale}] {name}: executing with {params} ...", flush=True)
         nb = jupytext.read(ROOT / f"{chapter}.md")
         running = out_dir / f"{name}.running-{os.getpid()}.ipynb"

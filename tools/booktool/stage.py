@@ -83,6 +83,30 @@ def status_page(scale: str) -> bytes:
     return "\n".join(lines).encode()
 
 
+#: a page holding this line gets the table of verdicts in its place when staged
+VERDICTS_MARKER = "<!-- verdicts: built from the executed chapters when the book is staged -->"
+
+
+def verdicts_markdown(scale: str) -> str:
+    """The table of the paper's claims and the book's verdicts
+    (:mod:`rmtdiff.presentation.verdicts`), from the glued values of the chapters executed at
+    ``scale``.
+
+    Parameters
+    ----------
+    scale : str
+        One of :data:`rmtdiff.SCALES`.
+    """
+    from rmtdiff.presentation import verdicts
+
+    glued = {}
+    for chapter in chapters():
+        nb = executed_dir(scale) / f"{Path(chapter).name}.ipynb"
+        if nb.exists():
+            glued[Path(chapter).name] = verdicts.read_glued(nb)
+    return verdicts.verdict_table(verdicts.verdict_rows(glued), scale)
+
+
 def _literal(value) -> str:
     return json.dumps(value) if isinstance(value, str) else repr(value)
 
@@ -177,7 +201,10 @@ def stage(scale: str) -> Path:
         elif Path(page).name == "status":
             copy_if_changed(status_page(scale), dest / f"{page}.md")
         else:
-            copy_if_changed(ROOT / f"{page}.md", dest / f"{page}.md")
+            text = (ROOT / f"{page}.md").read_text()
+            if VERDICTS_MARKER in text:
+                text = text.replace(VERDICTS_MARKER, verdicts_markdown(scale))
+            copy_if_changed(text.encode(), dest / f"{page}.md")
     mathjax = Path(os.environ.get("RMTDIFF_MATHJAX", MATHJAX_DEFAULT))
     if not mathjax.is_file():
         fail(f"local MathJax not found at {mathjax}; run `make setup` (npm install of mathjax@3) "

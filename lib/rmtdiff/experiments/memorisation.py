@@ -55,10 +55,13 @@ class NearestStatistics:
     own_index: dict
 
     def _both(self, table: dict, model: str, n: int) -> np.ndarray:
+        if (model, n, 1) not in table:                    # not trained at this n
+            return np.array([np.nan])
         return np.concatenate([table[model, n, 1], table[model, n, 2]])
 
     def memorisation_by_n(self, model: str) -> np.ndarray:
-        """The memorisation fraction at every ``n``, mean of the two splits: shape (k,).
+        """The memorisation fraction at every ``n``, mean of the two splits: shape (k,); NaN
+        at an ``n`` the model was not trained at.
 
         Parameters
         ----------
@@ -66,6 +69,7 @@ class NearestStatistics:
             One of :attr:`models`.
         """
         return np.array([(self.memorisation[model, n, 1] + self.memorisation[model, n, 2]) / 2
+                         if (model, n, 1) in self.memorisation else np.nan
                          for n in self.n_values])
 
     def own_over_other(self, model: str) -> np.ndarray:
@@ -112,8 +116,8 @@ def nearest_statistics(samples: Mapping[Key, np.ndarray], train: ArrayLike,
     Parameters
     ----------
     samples : mapping (model, n, split) -> array, shape (S, d)
-        Every model's images of the seed bank, for ``split`` 1 and 2 of every ``n`` of
-        ``pairs`` (the same ``S`` seeds throughout).
+        Every model's images of the seed bank, for ``split`` 1 and 2 of the ``n`` of ``pairs``
+        it was trained at (the same ``S`` seeds throughout).
     train : array_like, shape (N, d)
         The training images as rows (float32 rows are compared in float64).
     held_out : array_like, shape (m, d)
@@ -149,13 +153,15 @@ def nearest_statistics(samples: Mapping[Key, np.ndarray], train: ArrayLike,
         raise ValueError(f"samples has keys {unknown} whose n is not in pairs ({sorted(pairs)})")
     models = tuple(dict.fromkeys(key[0] for key in samples))
     missing = [(m, n, s) for n in pairs for m in models for s in (1, 2)
-               if (m, n, s) not in samples]
+               if (m, n, s) not in samples and (m, n, 3 - s) in samples]
     if missing:
-        raise ValueError(f"samples lacks {missing}: every model needs both splits of every pair")
+        raise ValueError(f"samples lacks {missing}: a model at an n needs both splits of its pair")
     tables = {name: {} for name in ("memorisation", "own_mse", "other_mse", "held_mse",
                                     "own_index")}
     for n, pair in pairs.items():
         for m in models:
+            if (m, n, 1) not in samples:                  # this model was not trained at n
+                continue
             for split in (1, 2):
                 x = as_array(samples[m, n, split], f"samples[{(m, n, split)!r}]", ndim=2)
                 if x.shape[1] != train.shape[1]:

@@ -20,13 +20,15 @@ Layout of a run folder ``<store>/<key>/``::
     history.json     the loss history (train and held-out, raw and EMA weights)
     checkpoint.pt    the latest checkpoint (resume point; written to a temporary name, then renamed)
     model.pt         the final raw and EMA weights
-    samples.npy      float32 (seeds, C, H, W): the seed bank through 35 Heun steps, clipped to
-                     [-1, 1] like an image (the linear model's images are not clipped)
+    samples.npy      float32 (seeds, C, H, W): the seed bank through 35 Heun steps, not clipped
+                     (like the linear model's images; clip to [-1, 1] only to display them)
+    .lock            held (``fcntl.flock``) by the process that trains the run
     probe_<step>.npy float32 samples of the first PROBE_SEEDS seeds at every checkpoint (how the
                      samples move as training goes on)
 
 ``run.json`` is written last: a folder without it is unfinished and is resumed from its
-checkpoint the next time the same run is asked for.
+checkpoint the next time the same run is asked for. Two processes never train one run at once:
+the second waits for the first's lock (with a message), then finds the finished run.
 
 Under ``torchrun`` (several processes, :mod:`rmtdiff.nets.distributed`) every rank calls
 :func:`train_run` with the same arguments; rank 0 alone writes the folder.
@@ -34,6 +36,8 @@ Under ``torchrun`` (several processes, :mod:`rmtdiff.nets.distributed`) every ra
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -61,7 +65,7 @@ from ..util.device import default_device
 from ..util.codehash import fingerprint
 from ..util.io import atomic_write, write_json
 
-PROBE_SEEDS = 32   #: seeds sampled at every checkpoint
+PROBE_SEEDS = 128  #: seeds sampled at every checkpoint (the convergence checks of chapter 5)
 #: where the code that determines a run's weights, samples and probes starts (see the module
 #: docstring): ``train_run`` itself (the seed it passes, the probes, the final sampling, and, to
 #: be safe, its bookkeeping) and everything it reaches
@@ -79,7 +83,7 @@ class Run:
     record : dict
         The contents of ``run.json`` (see the module docstring).
     samples : ndarray, shape (seeds, C, H, W), float32
-        The seed bank through the trained network (raw weights), clipped to ``[-1, 1]``.
+        The seed bank through the trained network (raw weights), not clipped.
     """
 
     path: Path
@@ -220,7 +224,8 @@ def sample_seed_bank(D: Denoiser, seeds: Sequence[int], shape: tuple[int, ...],
                      heun_steps: int = edm.N_STEPS, sigma_max: float = edm.SIGMA_MAX) -> np.ndarray:
     r"""The seed bank through Heun's sampler: ``seed_noise(seeds, shape)`` (float64 draws, the
     same for every model and for the linear model) run in float32; returns float32
-    ``(len(seeds), *shape)`` clipped to ``[-1, 1]``.
+    ``(len(seeds), *shape)``, not clipped (every comparison with the linear model's images, which
+    are not clipped either, uses these; clip to ``[-1, 1]`` only to display).
 
     The sampler of the book's eq. ``pf-ode`` (:func:`rmtdiff.core.edm.heun_sample` over
     :func:`rmtdiff.core.edm.karras_sigmas`), from :math:`x_T = \sigma_{\max} z`.
@@ -244,8 +249,7 @@ def sample_seed_bank(D: Denoiser, seeds: Sequence[int], shape: tuple[int, ...],
     """
     sigmas = edm.karras_sigmas(heun_steps, sigma_max=sigma_max)
     z = torch.as_tensor(edm.seed_noise(seeds, shape), dtype=torch.float32)
-    x = edm.heun_sample(D, sigmas[0] * z, sigmas).numpy().astype(np.float32)
-    return np.clip(x, -1.0, 1.0)
+    return edm.heun_sample(D, sigmas[0] * z, sigmas).numpy().astype(np.float32)
 
 
 class _Progress:
@@ -318,9 +322,65 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
     if (folder / "run.json").exists():
         return load_run(folder)
     main = distributed.is_main()
-    if main:
-        folder.mkdir(parents=True, exist_ok=True)
-    distributed.barrier()
+    label = f"{net_cfg.arch} {meta.get('split_name', '')}".strip()
+    with contextlib.ExitStack() as stack:
+        if main:
+            folder.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(_training_lock(folder, label))
+        distributed.barrier()
+        if (folder / "run.json").exists():        # another process finished it meanwhile
+            return load_run(folder)
+        _train(folder, key, net_cfg, train_cfg, images, held_out, seeds, meta, heun_steps,
+               device, main, label)
+        distributed.barrier()
+    return load_run(folder)
+
+
+@contextlib.contextmanager
+def _training_lock(folder: Path, label: str):
+    """Hold ``folder/.lock`` (an exclusive ``flock``, released when the process ends, however it
+    ends); when another process holds it, say so and wait for it."""
+    with open(folder / ".lock", "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"run {label} ({folder.name}) is being trained by another process; waiting "
+                  "for it to finish", flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def is_training(folder: str | os.PathLike) -> bool:
+    """Whether a process holds the training lock of a run folder now.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        A run folder ``<store>/<key>``.
+
+    Returns
+    -------
+    bool
+        False when the folder or its ``.lock`` does not exist, or the lock is free.
+    """
+    lock = Path(folder) / ".lock"
+    if not lock.exists():
+        return False
+    with open(lock, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return False
+
+
+def _train(folder, key, net_cfg, train_cfg, images, held_out, seeds, meta, heun_steps, device,
+           main, label) -> None:
+    """Train (or resume) the run in ``folder`` and, on rank 0, write its results."""
     device = device or default_device()
     D = initial_denoiser(net_cfg, train_cfg.seed, device)
     x = as_training_images(images, net_cfg, device)
@@ -329,7 +389,6 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
     ckpt = folder / "checkpoint.pt"
     start_step = (torch.load(ckpt, map_location="cpu", weights_only=False)["step"]
                   if ckpt.exists() else 0)
-    label = f"{net_cfg.arch} {meta.get('split_name', '')}".strip()
     bar = _Progress(label, train_cfg.steps, start_step) if main else None
     probe = list(seeds)[:PROBE_SEEDS]
 
@@ -344,8 +403,6 @@ def train_run(store: str | os.PathLike, net_cfg: NetworkConfig, train_cfg: Train
     if main:
         _finish(folder, key, D, out, net_cfg, train_cfg, meta, seeds, heun_steps, images.shape[1:],
                 start_step, device, bar, label)
-    distributed.barrier()
-    return load_run(folder)
 
 
 def _finish(folder, key, D, out, net_cfg, train_cfg, meta, seeds, heun_steps, shape, start_step,

@@ -209,7 +209,12 @@ class TrainConfig:
     batch_size : int
         Images per step (drawn with replacement from the split). Default ``64``.
     lr : float
-        Constant learning rate. Default ``1e-3``.
+        Peak learning rate. Default ``1e-3``.
+    warmup : int
+        Steps of linear warm-up from ``lr / warmup`` to ``lr``. Default ``0``.
+    schedule : str
+        After the warm-up: ``"constant"`` or ``"cosine"`` (half a cosine from ``lr`` to 0 at
+        ``steps``; see :func:`learning_rate`). Default ``"constant"``.
     ema_decay : float
         EMA of the weights (reported; samples use the raw weights). Default ``0.999``.
     checkpoint_every : int
@@ -222,11 +227,54 @@ class TrainConfig:
 
     steps: int = 2000               # Adam steps
     batch_size: int = 64            # images per step (drawn with replacement from the split)
-    lr: float = 1e-3                # constant learning rate
+    lr: float = 1e-3                # peak learning rate
+    warmup: int = 0                 # steps of linear warm-up to lr
+    schedule: str = "constant"      # after the warm-up: "constant" or "cosine" (to 0 at steps)
     ema_decay: float = 0.999        # EMA of the weights (reported; samples use the raw weights)
     checkpoint_every: int = 500     # steps between checkpoints (and loss evaluations)
     eval_images: int = 256          # images of the split and of held-out data for the losses
     seed: int = 0                   # seed of the training generator
+
+
+SCHEDULES = ("constant", "cosine")
+
+
+def learning_rate(step: int, cfg: TrainConfig) -> float:
+    r"""The learning rate of Adam step ``step`` (0-based) under ``cfg``'s schedule.
+
+    Linear warm-up :math:`\eta (t+1)/W` for :math:`t < W` (``W = cfg.warmup``), then
+    :math:`\eta` (``"constant"``) or :math:`\tfrac{\eta}{2}\bigl(1 + \cos\frac{\pi(t - W)}{T - W}\bigr)`
+    (``"cosine"``, :math:`T` = ``cfg.steps``), so that the last step's rate is close to 0 and
+    the final weights carry little of the last steps' gradient noise. A pure function of the
+    step: a resumed run continues the same schedule.
+
+    Parameters
+    ----------
+    step : int
+        The step, ``0 <= step < cfg.steps``.
+    cfg : TrainConfig
+        Its ``lr``, ``warmup``, ``schedule`` and ``steps``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        An unknown ``cfg.schedule``.
+
+    >>> cfg = TrainConfig(steps=10, lr=1.0, warmup=2, schedule="cosine")
+    >>> [round(learning_rate(t, cfg), 3) for t in (0, 1, 2, 6, 9)]
+    [0.5, 1.0, 1.0, 0.5, 0.038]
+    """
+    if cfg.schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}; got {cfg.schedule!r}")
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    if cfg.schedule == "constant":
+        return cfg.lr
+    return 0.5 * cfg.lr * (1 + math.cos(math.pi * (step - cfg.warmup) / (cfg.steps - cfg.warmup)))
 
 
 @torch.no_grad()
@@ -298,6 +346,7 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
         ``history`` records also hold ``ema_held_out_loss`` when ``held_out`` is given; it is
         the whole history, including the steps before a resume.
     """
+    learning_rate(0, cfg)                     # an unknown schedule fails before any work
     device = next(D.parameters()).device
     opt = torch.optim.Adam(D.parameters(), lr=cfg.lr)
     ema = copy.deepcopy(D).requires_grad_(False)
@@ -323,6 +372,8 @@ def train(D: Denoiser, images: torch.Tensor, cfg: TrainConfig, checkpoint: Path,
     start = time.perf_counter()
     D.train()
     while step < cfg.steps:
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(step, cfg)
         idx = torch.randint(n, (cfg.batch_size,), generator=g)
         with autocast:
             loss = edm_loss(model, images[idx], g, share)

@@ -120,7 +120,7 @@ def make_executor(kind: str, folder: Path, slurm: dict | None = None, max_requeu
 def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
            slurm: dict | None = None, max_requeue: int = 10, wait: bool = True,
            timeout_min: float = 24 * 60, signal_delay_s: int = 30,
-           out: IO[str] = sys.stdout) -> list[submitit.Job]:
+           out: IO[str] = sys.stdout, threads: int | None = None) -> list[submitit.Job]:
     """Submit the jobs that are not done; returns the submitit jobs. Locally, ``parallel`` run
     at a time, each for at most ``timeout_min`` minutes before it is requeued (and resumes), and
     (with ``wait``) the call returns when all have ended; on SLURM, one array (``slurm`` holds
@@ -146,7 +146,10 @@ def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
     signal_delay_s : int, optional
         Local: seconds before the time limit at which a job is signalled (default 30).
     out : text stream, optional
-        Where progress lines are printed (default ``sys.stdout``).
+        Where progress lines are printed (default ``sys.stdout``): locally one line per finished
+        job, with the time left estimated from the jobs finished so far.
+    threads : int, optional
+        Local: torch CPU threads per job (default: torch's choice).
 
     Returns
     -------
@@ -162,7 +165,7 @@ def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
     ex = make_executor(executor, folder, slurm, max_requeue, timeout_min, signal_delay_s)
     if executor == "slurm":
         with ex.batch():
-            subs = [ex.submit(TrainJob(j)) for j in todo]
+            subs = [ex.submit(TrainJob(j, threads)) for j in todo]
         for j in todo:
             _write_state(j.cfg, j.key, state="submitted", label=j.label, submitted=time.time())
         print(f"submitted array {subs[0].job_id.split('_')[0]} ({len(subs)} jobs); follow it "
@@ -170,10 +173,11 @@ def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
         return subs
     parallel = max(1, int(parallel))
     pending, running, finished = list(todo), [], []
+    took: dict[str, list[float]] = {}
     while pending or running:
         while pending and len(running) < parallel:
             j = pending.pop(0)
-            running.append((j, ex.submit(TrainJob(j)), time.time()))
+            running.append((j, ex.submit(TrainJob(j, threads)), time.time()))
         if not wait:
             return [s for _, s, _ in running]
         time.sleep(0.2)
@@ -183,7 +187,23 @@ def launch(jobs: list[SweepJob], executor: str = "local", parallel: int = 1,
                 running.remove(item)
                 state = sub.state
                 ok = state == "FINISHED" and j.done
-                print(f"{'done' if ok else 'FAILED'}  {j.label}  ({time.time() - t0:.1f} s)"
-                      + ("" if ok else f": see {sub.paths.stderr}"), file=out, flush=True)
+                took.setdefault(j.arch, []).append(time.time() - t0)
                 finished.append(sub)
+                print(f"{'done' if ok else 'FAILED'}  {j.label}  ({time.time() - t0:.1f} s); "
+                      f"{len(finished)}/{len(todo)} runs, about "
+                      f"{_left(took, pending, running, parallel) / 60:.0f} min left"
+                      + ("" if ok else f": see {sub.paths.stderr}"), file=out, flush=True)
     return finished
+
+
+def _left(took: dict[str, list[float]], pending: list[SweepJob], running: list,
+          parallel: int) -> float:
+    """Seconds left: each job not finished costs the mean time of its architecture so far
+    (of all jobs for an architecture not timed yet), ``parallel`` at a time; a running job is
+    counted as half done."""
+    every = [t for v in took.values() for t in v]
+    mean = {a: float(sum(v) / len(v)) for a, v in took.items()}
+    guess = sum(every) / len(every)
+    cost = sum(mean.get(j.arch, guess) for j in pending)
+    cost += sum(mean.get(j.arch, guess) / 2 for j, _, _ in running)
+    return cost / parallel

@@ -34,8 +34,8 @@ class SweepJob:
         The configuration, with an absolute ``run_dir``.
     kind, arch : str
         Split kind and architecture.
-    n, split : int
-        Images per split and the split (1 or 2).
+    n, split, train_seed : int
+        Images per split, the split (1 or 2) and the training seed.
     """
 
     key: str
@@ -45,6 +45,13 @@ class SweepJob:
     arch: str
     n: int
     split: int
+    train_seed: int
+
+    @property
+    def ident(self) -> tuple[str, str, int, int, int]:
+        """``(kind, arch, n, split, train_seed)``, as :attr:`Job.ident
+        <rmtdiff.experiments.network_grid.Job.ident>`."""
+        return self.kind, self.arch, self.n, self.split, self.train_seed
 
     @property
     def folder(self) -> Path:
@@ -134,5 +141,5 @@ def plan(cfgs: Iterable[NetworkChapterConfig], show: bool = False) -> list[Sweep
                 continue
             seen.add(key)
             label = f"{Path(cfg.dataset).name} {j.arch} {j.meta['split_name']}"
-            jobs.append(SweepJob(key, label, cfg, j.kind, j.arch, j.n, j.split))
+            jobs.append(SweepJob(key, label, cfg, j.kind, j.arch, j.n, j.split, j.train_seed))
     return jobs

@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 from .plan import SweepJob
+from ...nets.runs import is_training
 
 
 def status(run_dir: str | os.PathLike,
@@ -55,6 +56,8 @@ def status(run_dir: str | os.PathLike,
             final = rec.get("final", {})
             detail = (f"{rec.get('steps_done')} steps, {rec.get('seconds')} s, train loss "
                       f"{final.get('train_loss', float('nan')):.4f}")
+        elif is_training(folder):          # a process holds its lock: whatever the record says
+            state, detail = "running", _checkpoint_step(folder)
         elif st.get("state") == "failed":
             state, detail = "failed", _tail(st.get("error", ""), 3)
         elif st.get("state") in ("running", "interrupted"):
