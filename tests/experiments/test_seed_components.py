@@ -89,8 +89,12 @@ def test_the_deviation_identity():
     out = sc.deviation_identity(lin1 + shared, lin2 + shared, lin1, lin2)
     assert out["shared_fraction"] == pytest.approx(1.0)
     # independent deviations: the fraction is 0 and the paper's correlation is positive by
-    # construction, while the residual correlation is not
+    # construction, while the residual (the linear parts' terms) does not follow closeness
     e1, e2 = g.standard_normal((S, d)) * scale, g.standard_normal((S, d)) * scale
-    out = sc.deviation_identity(lin1 + e1, lin1 + e2, lin1, lin1)
+    out = sc.deviation_identity(lin1 + e1, lin2 + e2, lin1, lin2)
     assert abs(out["shared_fraction"]) < 0.05
-    assert out["pearson"] > 0.9 and abs(out["pearson_residual"]) < 0.3
+    # 500 seeds: a correlation of 0 has a standard error of about 0.045
+    assert out["pearson"] > 0.3 and abs(out["pearson_residual"]) < 0.15
+    # identical linear images: nothing is left once the deviations' distance is removed
+    same = sc.deviation_identity(lin1 + e1, lin1 + e2, lin1, lin1)
+    assert same["pearson"] > 0.9

@@ -278,6 +278,10 @@ def noise_ceiling(half1: ArrayLike, half2: ArrayLike) -> float:
     r"""How high a rank correlation a noiseless predictor can reach with the mean of two
     independent half-measurements of a per-seed quantity.
 
+    The halves must be independent: for ``U`` and ``F`` of the crossed design they are (their
+    two replicates share no run); the halves of ``U - F`` share runs with opposite signs, which
+    makes their noise anti-correlated and this estimate too low (a predictor can then exceed it).
+
     With :math:`r` the rank correlation of the two halves (the reliability of one half), the
     mean of both has reliability :math:`2r/(1+r)` (Spearman-Brown), and a predictor that knew the
     true value exactly would correlate with it by the square root of that. Zero when the halves
@@ -312,12 +316,15 @@ def deviation_identity(x1: ArrayLike, x2: ArrayLike, lin1: ArrayLike, lin2: Arra
        \|x_1 - x_2\|^2 = \|\Delta L\|^2 + \|e_1\|^2 + \|e_2\|^2 - 2\,e_1\cdot e_2
                          + 2\,\Delta L\cdot(e_1 - e_2),
 
-    and closeness to the linear image, :math:`c = (\|e_1\|^2 + \|e_2\|^2)/2`, is a term of it: the
-    correlation of :math:`c` with the disagreement is positive whenever the deviations are not
-    fully shared, whatever the networks do. The informative numbers are the shared fraction
+    and closeness to the linear image, :math:`c = (\|e_1\|^2 + \|e_2\|^2)/2`, enters it through
+    :math:`\|e_1 - e_2\|^2 = 2c - 2e_1\cdot e_2`: when the deviations are independent of each other
+    and of :math:`\Delta L`, the correlation of :math:`c` with the disagreement is positive by this
+    term alone. The informative numbers are the shared fraction
     :math:`\langle e_1\cdot e_2\rangle / \langle c\rangle` (1: the deviations are the same in both
     runs and cancel; 0: independent) and the correlation of :math:`c` with what is left once the
-    identity's own term :math:`2c` is removed.
+    deviations' own distance :math:`\|e_1 - e_2\|^2` is removed,
+    :math:`\|\Delta L\|^2 + 2\Delta L\cdot(e_1 - e_2)`: whether seeds close to the linear image
+    differ in their linear parts.
 
     Parameters
     ----------
@@ -331,7 +338,7 @@ def deviation_identity(x1: ArrayLike, x2: ArrayLike, lin1: ArrayLike, lin2: Arra
     dict
         Per pixel (every squared norm divided by ``d``): ``shared_fraction``; ``pearson`` (of
         :math:`c` with the MSE, the paper's number); ``pearson_residual`` (of :math:`c` with the
-        MSE minus :math:`2c`); ``closeness`` (the mean of :math:`c`).
+        MSE minus :math:`\|e_1 - e_2\|^2`); ``closeness`` (the mean of :math:`c`).
     """
     x1, x2 = as_array(x1, "x1", ndim=2), as_array(x2, "x2", ndim=2)
     e1, e2 = x1 - as_array(lin1, "lin1", ndim=2), x2 - as_array(lin2, "lin2", ndim=2)
@@ -341,5 +348,5 @@ def deviation_identity(x1: ArrayLike, x2: ArrayLike, lin1: ArrayLike, lin2: Arra
     mse = ((x1 - x2) ** 2).mean(1)
     return {"shared_fraction": float(shared.mean() / c.mean()),
             "pearson": float(np.corrcoef(c, mse)[0, 1]),
-            "pearson_residual": float(np.corrcoef(c, mse - 2 * c)[0, 1]),
+            "pearson_residual": float(np.corrcoef(c, mse - ((e1 - e2) ** 2).mean(1))[0, 1]),
             "closeness": float(c.mean())}

@@ -163,17 +163,12 @@ def _dit_vs_unet(g: Glued) -> tuple[str, str]:
 
 
 def _seed_rank(g: Glued) -> tuple[str, str]:
-    rho, lo, ceil = g["rho_unet_large_UF"], g["lo_unet_large_UF"], g["ceil_unet_large_UF"]
-    rho_s, lo_s, ceil_s = (g["rho_unet_small_UF"], g["lo_unet_small_UF"],
-                           g["ceil_unet_small_UF"])
-    book = (f"UNet, theory vs U - F: {rho_s:+.2f} (ceiling {ceil_s:.2f}) at n = "
-            f"{g['n_small']}, {rho:+.2f} (ceiling {ceil:.2f}) at n = {g['n_large']}; vs U "
-            f"{g['rho_unet_large_U']:+.2f}")
-    if max(ceil, ceil_s) < 0.2:
-        return "not tested at this scale", book
-    measurable = [(r, lo_) for r, lo_, c in ((rho, lo, ceil), (rho_s, lo_s, ceil_s))
-                  if c >= 0.2]
-    ranked = [lo_ > 0 for _, lo_ in measurable]
+    parts = [(tag, g[f"rho_unet_{tag}_UF"], g[f"lo_unet_{tag}_UF"]) for tag in ("small", "large")]
+    book = "; ".join(f"UNet, theory vs U - F at n = {g[f'n_{tag}']}: {rho:+.2f} "
+                     f"[{lo:+.2f}, {g[f'hi_unet_{tag}_UF']:+.2f}]" for tag, rho, lo in parts)
+    book += (f"; vs U at n = {g['n_large']}: {g['rho_unet_large_U']:+.2f} (noise ceiling "
+             f"{g['ceil_unet_large_U']:.2f})")
+    ranked = [lo > 0 for _, _, lo in parts]
     verdict = "reproduced" if all(ranked) else "partly" if any(ranked) else "not reproduced"
     return verdict, book
 
@@ -294,8 +289,8 @@ def verdict_rows(glued: Mapping[str, Glued], claims: tuple[Claim, ...] = CLAIMS
 
 
 def verdict_table(rows: list[dict[str, str]], scale: str) -> str:
-    """The rows as a MyST Markdown table (chapters as ``{doc}`` links), with a line saying at
-    which scale they were measured.
+    """The rows as a MyST Markdown table (each claim followed by its chapter as a ``{doc}``
+    link), with a line saying at which scale they were measured.
 
     Parameters
     ----------
@@ -311,9 +306,8 @@ def verdict_table(rows: list[dict[str, str]], scale: str) -> str:
     esc = lambda s: str(s).replace("|", "\\|")
     lines = [f"Measured at `scale={scale}`; every number is read from the executed chapter "
              "when the book is built.", "",
-             "| the paper's claim | paper | verdict | the book's number | chapter | decided by |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {esc(r['claim'])} | {esc(r['paper'])} | **{r['verdict']}** | "
-              f"{esc(r['book'])} | {{doc}}`{r['chapter']}` | {esc(r['decides'])} |"
-              for r in rows]
+             "| the paper's claim (chapter) | paper | verdict | the book's number | decided by |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {esc(r['claim'])} ({{doc}}`{r['chapter']}`) | {esc(r['paper'])} | "
+              f"**{r['verdict']}** | {esc(r['book'])} | {esc(r['decides'])} |" for r in rows]
     return "\n".join(lines) + "\n"
