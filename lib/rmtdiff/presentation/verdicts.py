@@ -176,10 +176,10 @@ def _seed_rank(g: Glued) -> tuple[str, str]:
 def _closeness(g: Glued) -> tuple[str, str]:
     r, shared, resid = (g["pearson_unet_large"], g["shared_fraction_unet_large"],
                         g["pearson_residual_unet_large"])
-    book = (f"UNet r = {r:+.2f}; deviations shared {shared:.0%}; r with the identity's term "
-            f"removed {resid:+.2f}")
+    book = (f"UNet r = {r:+.2f}; deviations shared {shared:.0%}; r with the deviations' "
+            f"distance removed {resid:+.2f}")
     if r > 0 and resid <= 0.1:
-        return "partly", book + " (the number, which the identity gives)"
+        return "partly", book + " (the number, which the deviations' distance gives)"
     return ("reproduced" if r > 0 else "not reproduced"), book
 
 
