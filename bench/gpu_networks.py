@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device {device}: " + ", ".join(f"{k} {v:.0f} images/s" for k, v in rates.items())
           + f"; {steps} steps per run", flush=True)
     runs = ng.train_grid(cfg, data, device=device)
-    parts = ncomp.decompose(runs, cfg.archs, cfg.n_values)
+    parts = ncomp.decompose(runs)
     rows = ncomp.component_rows(parts)
     linear = ng.linear_grid(cfg, data)
     theory = ncomp.theory_prediction(cfg, data)

@@ -30,7 +30,8 @@ def fake_grid(tmp_path, sd_split=0.3, sd_seed=0.2, S=300, d=16, steps=(100, 200,
 
 def test_the_table_recovers_the_parts(tmp_path):
     runs = fake_grid(tmp_path)
-    parts = nc.decompose(runs, ("unet",), (50,))
+    parts = nc.decompose(runs)
+    assert list(parts) == nc.trained_pairs(runs) == [("unet", 50)]
     (row,) = nc.component_rows(parts)
     f, u, p, data = (row.values[k][0] for k in ("F", "U", "P", "U-F"))
     # 300 seeds x 16 pixels x 2 replicates: about 2% error on each mean
@@ -41,6 +42,8 @@ def test_the_table_recovers_the_parts(tmp_path):
     assert len(row.replicates["F"]) == 2
     with pytest.raises(KeyError, match="no run of 'dit' at n = 50"):
         nc.grid_samples(runs, "dit", 50)
+    with pytest.raises(KeyError, match="no run of 'unet' at n = 60"):
+        nc.decompose(runs, pairs=[("unet", 60)])
 
 
 def test_probes_follow_training_and_the_last_quarter_change(tmp_path):

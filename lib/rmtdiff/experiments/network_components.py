@@ -14,7 +14,7 @@ Conventions
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,29 +60,50 @@ def grid_samples(runs: Mapping[tuple, Run], arch: str, n: int) -> dict[tuple[int
     return out
 
 
-def decompose(runs: Mapping[tuple, Run], archs: tuple[str, ...], n_values: tuple[int, ...],
-              distance: Callable[[np.ndarray, np.ndarray], np.ndarray] = pixel_mse
-              ) -> dict[tuple[str, int], Components]:
-    """:func:`rmtdiff.experiments.seed_components.components` of every (architecture, n).
+def trained_pairs(runs: Mapping[tuple, Run]) -> list[tuple[str, int]]:
+    """Every (architecture, split size) the grid holds a run of, by n and then architecture.
 
     Parameters
     ----------
     runs : mapping
         ``{(arch, n, split, train_seed): Run}``.
-    archs : tuple of str
-        Architectures.
-    n_values : tuple of int
-        Split sizes.
+
+    Returns
+    -------
+    list of (str, int)
+    """
+    return sorted({(k[0], k[1]) for k in runs}, key=lambda an: (an[1], an[0]))
+
+
+def decompose(runs: Mapping[tuple, Run],
+              distance: Callable[[np.ndarray, np.ndarray], np.ndarray] = pixel_mse,
+              pairs: Iterable[tuple[str, int]] | None = None
+              ) -> dict[tuple[str, int], Components]:
+    """:func:`rmtdiff.experiments.seed_components.components` of every trained (architecture, n).
+
+    Parameters
+    ----------
+    runs : mapping
+        ``{(arch, n, split, train_seed): Run}``.
     distance : callable, optional
         Per seed (or per seed and band) distance of two ``(S, d)`` arrays (default per-pixel
         MSE).
+    pairs : iterable of (str, int), optional
+        The (architecture, n) to take apart (default :func:`trained_pairs`: every one the grid
+        holds, so a grid whose budget skipped a cell is decomposed where it was trained).
 
     Returns
     -------
     dict of (str, int) to Components
+        In the order of ``pairs``.
+
+    Raises
+    ------
+    KeyError
+        If a requested pair has no run in ``runs``.
     """
-    return {(a, n): components(grid_samples(runs, a, n), distance)
-            for a in archs for n in n_values}
+    pairs = trained_pairs(runs) if pairs is None else list(pairs)
+    return {(a, n): components(grid_samples(runs, a, n), distance) for a, n in pairs}
 
 
 @dataclass(frozen=True)
