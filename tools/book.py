@@ -5,6 +5,7 @@ Usage (the Makefile calls these; run from the repository root with the venv's py
     python tools/book.py execute --scale book [--only 01_same_seed] [--params '{"overrides": {}}']
     python tools/book.py build   --scale book
     python tools/book.py check   --scale book
+    python tools/book.py release --version 0.2.0   (checks, then tags v0.2.0: booktool.release)
 
 Layout under _build/ (all derived, safe to delete):
 
@@ -39,6 +40,7 @@ from booktool.check import check, html_problems, raw_tables
 from booktool.common import (BUILD, ROOT, VERSIONED, chapters, commit, fail, is_notebook, site,
                              toc_files, versions)
 from booktool.execute import execute
+from booktool.release import release
 from booktool.keys import cache_key, chapter_code, chapter_data, chapter_datasets
 from booktool.stage import copy_if_changed, reader_notebook, stage, status_page
 
@@ -58,12 +60,18 @@ def main(argv: list[str] | None = None) -> None:
     """
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=("execute", "build", "check", "all"))
+    p.add_argument("command", choices=("execute", "build", "check", "all", "release"))
     p.add_argument("--scale", default="book", choices=SCALES)
     p.add_argument("--only", nargs="*", help="chapter names (e.g. 01_same_seed)")
     p.add_argument("--params", default="{}", help="extra papermill parameters as JSON")
     p.add_argument("--force", action="store_true", help="re-execute even if up to date")
+    p.add_argument("--version", help="release: the version to tag (x.y.z)")
     a = p.parse_args(argv)
+    if a.command == "release":
+        if not a.version:
+            fail("release needs --version x.y.z (make release VERSION=x.y.z)")
+        release(a.version)
+        return
     try:
         extra = json.loads(a.params)
     except json.JSONDecodeError as exc:

@@ -1,6 +1,7 @@
 """Stage the book for Jupyter Book: the sources, with executed notebooks prepared for readers.
 
-Staging writes ``_build/stage/<scale>/``: the configuration files, every page (a chapter as its
+Staging writes ``_build/stage/<scale>/``: the configuration files (``_config.yml`` with the links
+the repository setting derives, :func:`staged_config`), every page (a chapter as its
 executed notebook, :func:`reader_notebook`, plus its ``.md`` source for download), the status page
 (:func:`status_page`), the local MathJax, the book's assets and the licence. An executed notebook
 whose cache key (:func:`.keys.cache_key`) no longer matches its record is refused as stale. Files
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from rmtdiff.util.io import write_bytes
 
+from . import release
 from .common import (ASSETS, BUILD, MATHJAX_DEFAULT, ROOT, STAGE_FILES, chapters, commit,
                      executed_dir, fail, toc_files, versions)
 from .keys import cache_key, chapter_data
@@ -67,6 +69,7 @@ def status_page(scale: str) -> bytes:
     data_rows += [f"| {ds} | (not found) | |" for ds, sums in data.items() if not sums]
     lines = [
         "# Execution status", "",
+        f"This is version {release.package_version()} of the book. "
         f"Every chapter of this build was executed by papermill at `scale={scale}` "
         f"on {platform.system()} {platform.machine()} with {os.cpu_count()} CPU cores; the HTML "
         f"was built from commit `{commit()}`. A chapter's commit is the one it was executed at: "
@@ -105,6 +108,53 @@ def verdicts_markdown(scale: str) -> str:
         if nb.exists():
             glued[Path(chapter).name] = verdicts.read_glued(nb)
     return verdicts.verdict_table(verdicts.verdict_rows(glued), scale)
+
+
+#: a page holding this line gets the book's version and BibTeX entry in its place when staged
+CITATION_MARKER = ("<!-- citation: the book's version and BibTeX entry, built from CITATION.cff "
+                   "when the book is staged -->")
+
+
+def citation_markdown(root: Path = ROOT) -> str:
+    """The front page's lines on the book's version and its BibTeX entry
+    (:func:`.release.bibtex`, with the published book's URL once the repository is set).
+
+    Parameters
+    ----------
+    root : Path
+        The repository (default: this one).
+    """
+    version = release.package_version(root)
+    return "\n".join([
+        f"This is version **{version}** of the book (`rmtdiff.__version__`; what changed in each "
+        "version is in the repository's `CHANGELOG.md`). The book, from the repository's "
+        "`CITATION.cff`:", "", "```bibtex", release.bibtex(root), "```"])
+
+
+def staged_config(root: Path = ROOT) -> bytes:
+    """``_config.yml`` with what the repository setting (:func:`.release.repository`) derives:
+    the repository button, ``repository.url`` and ``html_baseurl`` (the published pages). While
+    the setting is empty the file is staged unchanged, so no placeholder link is rendered.
+
+    Parameters
+    ----------
+    root : Path
+        The repository (default: this one).
+    """
+    import yaml
+
+    text = (root / "_config.yml").read_text()
+    repo = release.repository(root)
+    if repo is None:
+        return text.encode()
+    cfg = yaml.safe_load(text)
+    cfg["repository"] = {"url": repo, "branch": "main"}
+    sphinx = cfg.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["html_baseurl"] = release.pages_url(repo)
+    theme = sphinx.setdefault("html_theme_options", {})
+    theme.update({"repository_url": repo, "repository_branch": "main",
+                  "use_repository_button": True})
+    return yaml.safe_dump(cfg, sort_keys=False).encode()
 
 
 def _literal(value) -> str:
@@ -181,7 +231,7 @@ def stage(scale: str) -> Path:
     """
     dest = BUILD / "stage" / scale
     for name in STAGE_FILES:
-        copy_if_changed(ROOT / name, dest / name)
+        copy_if_changed(staged_config() if name == "_config.yml" else ROOT / name, dest / name)
     nbs = set(chapters())
     for page in toc_files():
         if page in nbs:
@@ -204,6 +254,8 @@ def stage(scale: str) -> Path:
             text = (ROOT / f"{page}.md").read_text()
             if VERDICTS_MARKER in text:
                 text = text.replace(VERDICTS_MARKER, verdicts_markdown(scale))
+            if CITATION_MARKER in text:
+                text = text.replace(CITATION_MARKER, citation_markdown())
             copy_if_changed(text.encode(), dest / f"{page}.md")
     mathjax = Path(os.environ.get("RMTDIFF_MATHJAX", MATHJAX_DEFAULT))
     if not mathjax.is_file():
