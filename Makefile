@@ -17,8 +17,10 @@ PARAMS ?= {}
 DATASET ?=
 DATASET_PARAMS = {"overrides": {"dataset": "$(DATASET)"}}
 PYTEST_ARGS ?=
+LOCKED ?= 1
+TORCH_INDEX ?=
 
-.PHONY: setup venv data browser book test unit chapter sweep sweep-status release citation lint-workflows clean help
+.PHONY: setup venv data browser book test unit chapter sweep sweep-status release citation lint-workflows lock test-notorch clean help
 
 help:
 	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST and Chromium (apt-get)"
@@ -27,6 +29,8 @@ help:
 	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}' | DATASET=digits]"
 	@echo "make sweep SCALE=paper ARGS='--executor slurm --partition gpu'   train a grid of runs"
 	@echo "make sweep-status SCALE=book [ARGS='--run-dir DIR']   done / running / failed runs"
+	@echo "make lock     requirements/py3.X.txt for every supported Python (pip-compile)"
+	@echo "make test-notorch [PYTHON_NOTORCH=python3.13]   the tests that need no torch, under another Python"
 	@echo "make release VERSION=0.2.0   check version, changelog, citation and a clean tree, then tag v0.2.0"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
 
@@ -34,16 +38,62 @@ setup: venv data browser
 
 venv: $(STAMP) $(MATHJAX)
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# The environment is the lock of the venv's Python (requirements/py3.X.txt, made by `make lock`)
+# by default; LOCKED=0 installs from pyproject.toml's ranges instead. TORCH_INDEX=<url> adds a
+# package index for torch, e.g. https://download.pytorch.org/whl/cpu for the CPU build on a
+# machine whose pip would otherwise take PyPI's CUDA build (README: "Installing").
+$(STAMP): pyproject.toml $(wildcard requirements/*.txt)
+	@tools/venv.sh $(PYTHON) $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@lock=requirements/py$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])').txt; \
+	if [ "$(LOCKED)" = 1 ] && [ -f $$lock ]; then \
+	  echo "installing the locked environment $$lock"; \
+	  $(PY) -m pip install --quiet -r $$lock $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) && \
+	  $(PY) -m pip install --quiet --no-deps -e . ; \
+	else \
+	  [ "$(LOCKED)" = 1 ] && echo "note: no $$lock for this Python; installing from pyproject.toml's ranges"; \
+	  $(PY) -m pip install --quiet -e '.[dev]' $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)); \
+	fi
 	@touch $@
+
+# requirements/py3.X.txt for every supported Python (tools/booktool/lock.py: SUPPORTED), resolved
+# by pip-compile in a scratch venv of each; PYTHONS names the interpreters.
+PYTHONS ?= python3.11 python3.12 python3.13
+lock:
+	@mkdir -p requirements _build/lock
+	@for py in $(PYTHONS); do \
+	  ver=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])') || exit 1; \
+	  tools/venv.sh $$py _build/lock/venv-$$ver && \
+	  _build/lock/venv-$$ver/bin/python -m pip install --quiet pip-tools && \
+	  echo "resolving the lock for Python $$ver" && \
+	  _build/lock/venv-$$ver/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+	    --no-emit-find-links --upgrade -o _build/lock/raw-$$ver.txt pyproject.toml && \
+	  python3 tools/booktool/lock.py finish _build/lock/raw-$$ver.txt $$ver requirements/py$$ver.txt || exit 1; \
+	done
+
+# The tests that need no torch, under another Python (default 3.13, whose torch would be a
+# multi-GB CUDA download here): its lock without torch and what only torch needs
+# (tools/booktool/lock.py without-torch); tests/conftest.py leaves the network tests out.
+PYTHON_NOTORCH ?= python3.13
+NOTORCH := _build/venv-notorch
+# the package's modules that import torch when imported (their doctests need it)
+NOTORCH_IGNORE := --ignore-glob='lib/rmtdiff/nets/*' --ignore-glob='lib/rmtdiff/experiments/network_*.py' --ignore-glob='lib/rmtdiff/experiments/sweep/*'
+test-notorch:
+	@tools/venv.sh $(PYTHON_NOTORCH) $(NOTORCH)
+	@ver=$$($(NOTORCH)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	test -f requirements/py$$ver.txt || { echo "error: no requirements/py$$ver.txt (make lock)"; exit 1; }; \
+	python3 tools/booktool/lock.py without-torch requirements/py$$ver.txt > $(NOTORCH)/requirements.txt; \
+	echo "Python $$ver without torch: $$(wc -l < $(NOTORCH)/requirements.txt) locked packages"
+	$(NOTORCH)/bin/python -m pip install --quiet --upgrade pip
+	$(NOTORCH)/bin/python -m pip install --quiet -r $(NOTORCH)/requirements.txt
+	$(NOTORCH)/bin/python -m pip install --quiet --no-deps -e .
+	$(NOTORCH)/bin/python -c "import importlib.util as u; assert u.find_spec('torch') is None, 'torch is installed'"
+	$(NOTORCH)/bin/python -m pytest -p no:cacheprovider $(NOTORCH_IGNORE) $(PYTEST_ARGS)
 
 # cffconvert (the CFF schema's validator) pins jsonschema 3, which the book's Jupyter packages
 # cannot share: it gets a virtual environment of its own.
 $(CFFCONVERT):
-	@test -x $(VENV)/cff/bin/python || $(PYTHON) -m venv $(VENV)/cff
+	@tools/venv.sh $(PYTHON) $(VENV)/cff
 	$(VENV)/cff/bin/python -m pip install --quiet cffconvert==2.0.0
 	@test -x $@
 

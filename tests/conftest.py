@@ -1,4 +1,5 @@
-"""Shared fixtures: small Gaussian models with known spectra, and an editable copy of the package."""
+"""Shared fixtures: small Gaussian models with known spectra, and an editable copy of the package.
+Without torch (``make test-notorch``), the tests of the network layer are not collected."""
 
 import shutil
 from pathlib import Path
@@ -7,6 +8,16 @@ import numpy as np
 import pytest
 
 from rmtdiff.core.spectra import Gaussian
+
+#: the tests that need torch: the network layer (rmtdiff.nets) and what trains, samples or keys
+#: networks. tests/test_torch_free.py checks that every other test module collects without it.
+NEEDS_TORCH = ["nets/*", "experiments/test_network_components.py", "experiments/test_sweep.py",
+               "util/test_codehash.py", "test_bench_gpu_networks.py"]
+try:
+    import torch  # noqa: F401
+    collect_ignore_glob = []
+except ImportError:
+    collect_ignore_glob = NEEDS_TORCH
 
 
 def random_gaussian(rng: np.random.Generator, d: int, eigvals=None) -> Gaussian:

@@ -5,7 +5,8 @@ papermill parameters, a fingerprint of the ``rmtdiff`` code its code cells reach
 (:func:`rmtdiff.util.codehash.source_fingerprint`: docstrings, comments, imports, moved modules
 and functions the chapter never reaches do not count), the checksums of the data it reads
 (:func:`rmtdiff.data.data_checksums`, by file name and content, so a moved copy of the same files
-keeps the key) and the versions of the packages in :data:`.common.VERSIONED`. Execution and the
+keeps the key), the versions of the packages in :data:`.common.VERSIONED` and the digest of the
+locked environment of the running Python (:func:`.lock.lock_digest`). Execution and the
 stale check in staging both call :func:`cache_key`.
 """
 
@@ -16,6 +17,7 @@ import json
 from pathlib import Path
 
 from .common import BOOK, ROOT, versions
+from .lock import lock_digest
 
 DEFAULT_DATASET = "fashion-mnist"      #: the dataset of every chapter unless its overrides say
 #: datasets some chapters read besides their configured one (chapter 8's photo patches)
@@ -101,5 +103,6 @@ def cache_key(chapter: str, params: dict, package_dir: Path | None = None) -> st
         "code": source_fingerprint(chapter_code(md), package_dir),
         "data": data,
         "versions": versions(),
+        "lock": lock_digest(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -24,6 +24,7 @@ from . import release
 from .common import (ASSETS, BUILD, MATHJAX_DEFAULT, ROOT, STAGE_FILES, chapters, commit,
                      executed_dir, fail, toc_files, versions)
 from .keys import cache_key, chapter_data
+from .lock import lock_digest, lock_path
 
 
 def copy_if_changed(src: Path | bytes, dst: Path) -> None:
@@ -65,6 +66,13 @@ def status_page(scale: str) -> bytes:
         for dataset, sums in used.items():
             data.setdefault(dataset, sums)
     vers = {"rmtdiff": metadata.version("rmtdiff"), **versions()}
+    lock = lock_path()
+    lock_line = (f"The environment was installed from the lock `{lock.relative_to(ROOT)}` (digest "
+                 f"`{lock_digest()}`, part of every chapter's cache key)." if lock.exists() else
+                 f"No lock exists for Python {platform.python_version()}: the environment was "
+                 "installed from `pyproject.toml`'s version ranges.")
+    installed = sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
+                        if d.metadata["Name"]}, key=str.lower)
     data_rows = [f"| {ds} | `{f}` | `{h}` |" for ds, sums in data.items() for f, h in sums]
     data_rows += [f"| {ds} | (not found) | |" for ds, sums in data.items() if not sums]
     lines = [
@@ -79,6 +87,8 @@ def status_page(scale: str) -> bytes:
         *rows, "",
         "Package versions:", "",
         "| package | version |", "|---|---|", *[f"| {k} | {v} |" for k, v in vers.items()], "",
+        lock_line, "",
+        ":::{dropdown} Every installed distribution", "", "```text", *installed, "```", ":::", "",
         "Data the chapters read (SHA-256, first 16 hex digits; for a dataset shipped in a "
         "package, its version):", "",
         "| dataset | file | checksum |", "|---|---|---|", *data_rows, "",
