@@ -118,8 +118,8 @@ def finish(text: str, version: str) -> str:
     """
     body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     body = [re.sub(r"^(torch==[^+\s]+)\+\w+$", r"\1", line) for line in body]
-    header = [f"# The locked environment for Python {version} (Linux x86-64), made by",
-              "# `make lock` (pip-compile --extra dev from pyproject.toml; tools/booktool/lock.py).",
+    header = [f"# The locked environment for Python {version} (Linux x86-64), made",
+              "# by `make lock` (pip-compile --extra dev, pyproject.toml; tools/booktool/lock.py).",
               "# Do not edit.",
               ""]
     return "\n".join(header + body) + "\n"
