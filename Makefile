@@ -34,27 +34,18 @@ help:
 	@echo "make release VERSION=0.2.0   check version, changelog, citation and a clean tree, then tag v0.2.0"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
 
-setup: venv data browser
+setup: venv data browser $(CFFCONVERT) $(ACTIONLINT)
 
 venv: $(STAMP) $(MATHJAX)
 
 # The environment is the lock of the venv's Python (requirements/py3.X.txt, made by `make lock`)
-# by default; LOCKED=0 installs from pyproject.toml's ranges instead. TORCH_INDEX=<url> adds a
-# package index for torch, e.g. https://download.pytorch.org/whl/cpu for the CPU build on a
-# machine whose pip would otherwise take PyPI's CUDA build (README: "Installing").
+# by default; LOCKED=0 installs from pyproject.toml's ranges instead. TORCH_INDEX=<url> takes
+# torch from that index, e.g. https://download.pytorch.org/whl/cpu for the CPU build on a machine
+# whose pip would otherwise take PyPI's CUDA build (tools/install.sh; README: "Installing"). To
+# reinstall with other settings: rm .venv/.installed.
 $(STAMP): pyproject.toml $(wildcard requirements/*.txt)
 	@tools/venv.sh $(PYTHON) $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	@lock=requirements/py$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])').txt; \
-	if [ "$(LOCKED)" = 1 ] && [ -f $$lock ]; then \
-	  echo "installing the locked environment $$lock"; \
-	  $(PY) -m pip install --quiet -r $$lock $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) && \
-	  $(PY) -m pip install --quiet --no-deps -e . ; \
-	else \
-	  [ "$(LOCKED)" = 1 ] && echo "note: no $$lock for this Python; installing from pyproject.toml's ranges"; \
-	  $(PY) -m pip install --quiet -e '.[dev]' $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)); \
-	fi
-	@touch $@
+	@LOCKED=$(LOCKED) TORCH_INDEX=$(TORCH_INDEX) tools/install.sh $(PY) $@
 
 # requirements/py3.X.txt for every supported Python (tools/booktool/lock.py: SUPPORTED), resolved
 # by pip-compile in a scratch venv of each; PYTHONS names the interpreters.
@@ -80,7 +71,7 @@ NOTORCH := _build/venv-notorch
 NOTORCH_IGNORE := --ignore-glob='lib/rmtdiff/nets/*' --ignore-glob='lib/rmtdiff/experiments/network_*.py' --ignore-glob='lib/rmtdiff/experiments/sweep/*'
 test-notorch:
 	@tools/venv.sh $(PYTHON_NOTORCH) $(NOTORCH)
-	@ver=$$($(NOTORCH)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	@set -e; ver=$$($(NOTORCH)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	test -f requirements/py$$ver.txt || { echo "error: no requirements/py$$ver.txt (make lock)"; exit 1; }; \
 	python3 tools/booktool/lock.py without-torch requirements/py$$ver.txt > $(NOTORCH)/requirements.txt; \
 	echo "Python $$ver without torch: $$(wc -l < $(NOTORCH)/requirements.txt) locked packages"
@@ -147,7 +138,7 @@ book: setup
 unit: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: setup $(CFFCONVERT) $(ACTIONLINT)
+test: setup
 	$(VENV)/bin/lint-imports --no-cache    # the package's layers (ARCHITECTURE.md)
 	$(CFFCONVERT) --validate -i CITATION.cff   # the citation file against the CFF 1.2.0 schema
 	$(MAKE) --no-print-directory lint-workflows

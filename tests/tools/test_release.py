@@ -32,8 +32,11 @@ def repo(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     git(tmp_path, "init", "-q")
-    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
-    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    # an identity of the repository's own: a fresh CI machine has none (git tag -a needs one)
+    git(tmp_path, "config", "user.name", "t")
+    git(tmp_path, "config", "user.email", "t@t")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "start")
     return tmp_path
 
 
@@ -53,7 +56,7 @@ def add_changelog_entry(repo: Path, version: str) -> None:
 
 
 def commit(repo: Path) -> None:
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "bump")
+    git(repo, "commit", "-qam", "bump")
 
 
 def refused(repo: Path, version: str, capsys) -> str:

@@ -31,6 +31,7 @@ def steps(job: dict) -> dict[str, dict]:
 
 def test_tags_publish_and_pull_requests_preview(workflow):
     assert workflow["on"]["push"]["tags"] == ["v*"] and "pull_request" in workflow["on"]
+    assert workflow["on"]["push"]["branches"] == ["main"]    # keeps main's cache for the tags
     build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
     s = steps(build)
     assert s["Build the book (scale=book)"]["run"].startswith("make book")

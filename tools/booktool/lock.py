@@ -62,6 +62,9 @@ def parse(text: str) -> dict[str, tuple[str, set[str]]]:
             current = _norm(m.group(1))
             out[current] = (line.strip(), set())
             continue
+        if line.strip() and not line[0].isspace():
+            current = None                   # a requirement that is not a pin
+            continue
         via = re.match(r"^\s+#\s+(?:via\s+)?(?:\s*)(\S.*)$", line)
         if current and via and via.group(1) != "via":
             out[current][1].add(_norm(via.group(1).split(" (")[0]))
@@ -106,8 +109,10 @@ def without(text: str, drop: tuple[str, ...] = ("torch",)) -> str:
 
 def finish(text: str, version: str) -> str:
     """pip-compile's output made into the committed lock: a header that says how it is made,
-    and torch pinned without a local version label (``2.13.0+cpu`` to ``2.13.0``, see the module
-    docstring).
+    the package itself left out (the ``dev`` extra names it, and pip-compile writes it as
+    ``rmtdiff @ file:///<this checkout>``, a path no other machine has; ``make setup`` installs
+    it editable), and torch pinned without a local version label (``2.13.0+cpu`` to ``2.13.0``,
+    see the module docstring).
 
     Parameters
     ----------
@@ -116,7 +121,14 @@ def finish(text: str, version: str) -> str:
     version : str
         The Python it was resolved with, ``"<major>.<minor>"``.
     """
-    body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    body, skip = [], False
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line[0].isspace():            # a requirement: keep pins, drop the package itself
+            skip = not _PIN.match(line)      # (`rmtdiff @ file:///...`, from the dev extra)
+        if not skip:
+            body.append(line)
     body = [re.sub(r"^(torch==[^+\s]+)\+\w+$", r"\1", line) for line in body]
     header = [f"# The locked environment for Python {version} (Linux x86-64), made",
               "# by `make lock` (pip-compile --extra dev, pyproject.toml; tools/booktool/lock.py).",

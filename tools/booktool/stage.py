@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -66,11 +67,17 @@ def status_page(scale: str) -> bytes:
         for dataset, sums in used.items():
             data.setdefault(dataset, sums)
     vers = {"rmtdiff": metadata.version("rmtdiff"), **versions()}
-    lock = lock_path()
-    lock_line = (f"The environment was installed from the lock `{lock.relative_to(ROOT)}` (digest "
-                 f"`{lock_digest()}`, part of every chapter's cache key)." if lock.exists() else
-                 f"No lock exists for Python {platform.python_version()}: the environment was "
-                 "installed from `pyproject.toml`'s version ranges.")
+    stamp = Path(sys.prefix) / ".installed"       # what tools/install.sh installed
+    how = stamp.read_text().split() if stamp.exists() else []
+    if how[:1] == ["lock"]:
+        lock_line = (f"The environment was installed from the lock `{how[1]}` (digest "
+                     f"`{how[2]}`; the digest of the lock of this Python, `{lock_digest()}`, "
+                     "is part of every chapter's cache key).")
+    elif how[:1] == ["ranges"]:
+        lock_line = ("The environment was installed from `pyproject.toml`'s version ranges, not "
+                     f"from a lock (`{lock_path().relative_to(ROOT)}`).")
+    else:
+        lock_line = "How the environment was installed is not recorded (no `make setup`)."
     installed = sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
                         if d.metadata["Name"]}, key=str.lower)
     data_rows = [f"| {ds} | `{f}` | `{h}` |" for ds, sums in data.items() for f, h in sums]
