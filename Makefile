@@ -67,8 +67,10 @@ lock:
 # (tools/booktool/lock.py without-torch); tests/conftest.py leaves the network tests out.
 PYTHON_NOTORCH ?= python3.13
 NOTORCH := _build/venv-notorch
-# the package's modules that import torch when imported (their doctests need it)
-NOTORCH_IGNORE := --ignore-glob='lib/rmtdiff/nets/*' --ignore-glob='lib/rmtdiff/experiments/network_*.py' --ignore-glob='lib/rmtdiff/experiments/sweep/*'
+# the package's modules that import torch when imported, and the two doctests that call torch
+# (resizing pools with it; the device is torch's)
+NOTORCH_IGNORE := --ignore-glob='lib/rmtdiff/nets/*' --ignore-glob='lib/rmtdiff/experiments/network_*.py' --ignore-glob='lib/rmtdiff/experiments/sweep/*' \
+  --deselect lib/rmtdiff/data/resize.py::rmtdiff.data.resize.resize_images --deselect lib/rmtdiff/util/device.py::rmtdiff.util.device.default_device
 test-notorch:
 	@tools/venv.sh $(PYTHON_NOTORCH) $(NOTORCH)
 	@set -e; ver=$$($(NOTORCH)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \

@@ -48,6 +48,7 @@ def write_pngs(folder, n=5, size=(20, 12), mode="RGB", suffix=".png"):
 # ------------------------------------------------------------------ CIFAR
 
 def test_cifar10_folder_and_archive_give_the_same_images(tmp_path):
+    pytest.importorskip("torch")       # resize_images pools with torch
     batches = write_cifar10(tmp_path / "cifar-10-batches-py")
     ds = load_dataset(tmp_path / "cifar-10-batches-py", part="train")
     assert ds.images.shape == (20, 3, 32, 32) and ds.name == "cifar10"
@@ -179,6 +180,7 @@ def test_image_folder_errors_name_the_file(tmp_path):
 # ------------------------------------------------------------------ arrays
 
 def test_npz_and_npy(tmp_path):
+    pytest.importorskip("torch")       # resize_images pools with torch
     x = RNG.integers(0, 256, (5, 10, 10, 3), dtype=np.uint8)          # (N, H, W, C)
     np.savez(tmp_path / "a.npz", images=x, labels=np.arange(5))
     ds = load_dataset(tmp_path / "a.npz")
@@ -217,6 +219,7 @@ def test_idx_folder_and_mnist_by_name(tmp_path, monkeypatch):
 
 
 def test_resizing_arrays_matches_the_books_area_average(tmp_path):
+    pytest.importorskip("torch")       # resize_images pools with torch
     fake_fashion(tmp_path / "fm")
     ds = data.load_fashion_mnist(tmp_path / "fm", part="train")
     # the book's network chapters: 28 -> 16 by adaptive average pooling, bit for bit (what the
