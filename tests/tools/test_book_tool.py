@@ -238,3 +238,13 @@ def test_the_scales_come_from_the_package(capsys):
         book.main(["execute", "--scale", "huge"])
     assert exc.value.code == 2
     assert str(list(rmtdiff.SCALES))[1:-1] in capsys.readouterr().err
+
+
+def test_progress_lines_give_the_time_left_from_the_last_runs():
+    from booktool.execute import progress_note
+
+    assert progress_note(0, [60.0, 120.0, 30.0]) == (
+        "chapter 1 of 3; last run 60 s; about 3.5 min left for the chapters, from their last runs")
+    assert progress_note(2, [60.0, 120.0, 30.0]).startswith("chapter 3 of 3; last run 30 s; "
+                                                            "about 0.5 min")
+    assert "no earlier run recorded" in progress_note(1, [60.0, None, 30.0])

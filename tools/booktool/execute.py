@@ -38,6 +38,33 @@ def select(only: list[str] | None) -> list[str]:
     return [names[o] for o in only]
 
 
+def progress_note(i: int, last: list[float | None]) -> str:
+    """What the progress line of the ``i``-th chapter to execute says about the time: its last
+    recorded run time and the time left for it and the chapters after it, both from their
+    records (training, which has its own progress lines, not included).
+
+    Parameters
+    ----------
+    i : int
+        Position among the chapters to execute.
+    last : list of float or None
+        Each of those chapters' last recorded run time in seconds (None: never recorded).
+
+    >>> progress_note(0, [30.0, 90.0])
+    'chapter 1 of 2; last run 30 s; about 2.0 min left for the chapters, from their last runs'
+    >>> progress_note(1, [None, 90.0])
+    'chapter 2 of 2; last run 90 s; about 1.5 min left for the chapters, from their last runs'
+    >>> progress_note(0, [None, 90.0])
+    'chapter 1 of 2; no earlier run recorded, so no time left can be given'
+    """
+    head = f"chapter {i + 1} of {len(last)}"
+    rest = last[i:]
+    if any(s is None for s in rest):
+        return f"{head}; no earlier run recorded, so no time left can be given"
+    return (f"{head}; last run {rest[0]:.0f} s; about {sum(rest) / 60:.1f} min left for the "
+            "chapters, from their last runs")
+
+
 def execute(scale: str, only: list[str] | None, extra: dict, force: bool) -> None:
     """Execute the chapters whose cache key changed (or all with ``force``).
 
@@ -58,20 +85,27 @@ def execute(scale: str, only: list[str] | None, extra: dict, force: bool) -> Non
     out_dir = executed_dir(scale)
     out_dir.mkdir(parents=True, exist_ok=True)
     trained = False
+    params = {"scale": scale, **extra}
+    pending = []
     for chapter in select(only):
         name = Path(chapter).name
-        params = {"scale": scale, **extra}
         key = cache_key(chapter, params)
         record_path, nb_path = out_dir / f"{name}.json", out_dir / f"{name}.ipynb"
-        failed = out_dir / f"{name}.failed.ipynb"
-        if not force and nb_path.exists() and record_path.exists() \
-                and json.loads(record_path.read_text()).get("key") == key:
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        if not force and nb_path.exists() and record.get("key") == key:
             print(f"[{scale}] {name}: up to date")
             continue
+        pending.append((chapter, key, record.get("seconds")))
+    last = [seconds for _, _, seconds in pending]      # each chapter's last recorded run time
+    for i, (chapter, key, _) in enumerate(pending):
+        name = Path(chapter).name
+        record_path, nb_path = out_dir / f"{name}.json", out_dir / f"{name}.ipynb"
+        failed = out_dir / f"{name}.failed.ipynb"
         if name in NETWORK_CHAPTERS and not trained:
             pretrain(scale, extra)
             trained = True
-        print(f"[{scale}] {name}: executing with {params} ...", flush=True)
+        print(f"[{scale}] {name}: executing with {params} ({progress_note(i, last)}) ...",
+              flush=True)
         nb = jupytext.read(ROOT / f"{chapter}.md")
         running = out_dir / f"{name}.running-{os.getpid()}.ipynb"
         start = time.perf_counter()
