@@ -59,7 +59,7 @@ lock:
 	  echo "resolving the lock for Python $$ver" && \
 	  _build/lock/venv-$$ver/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
 	    --no-emit-find-links --upgrade -o _build/lock/raw-$$ver.txt pyproject.toml && \
-	  python3 tools/booktool/lock.py finish _build/lock/raw-$$ver.txt $$ver requirements/py$$ver.txt || exit 1; \
+	  _build/lock/venv-$$ver/bin/python tools/booktool/lock.py finish _build/lock/raw-$$ver.txt $$ver requirements/py$$ver.txt || exit 1; \
 	done
 
 # The tests that need no torch, under another Python (default 3.13, whose torch would be a
@@ -75,7 +75,7 @@ test-notorch:
 	@tools/venv.sh $(PYTHON_NOTORCH) $(NOTORCH)
 	@set -e; ver=$$($(NOTORCH)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	test -f requirements/py$$ver.txt || { echo "error: no requirements/py$$ver.txt (make lock)"; exit 1; }; \
-	python3 tools/booktool/lock.py without-torch requirements/py$$ver.txt > $(NOTORCH)/requirements.txt; \
+	$(NOTORCH)/bin/python tools/booktool/lock.py without-torch requirements/py$$ver.txt > $(NOTORCH)/requirements.txt; \
 	echo "Python $$ver without torch: $$(wc -l < $(NOTORCH)/requirements.txt) locked packages"
 	$(NOTORCH)/bin/python -m pip install --quiet --upgrade pip
 	$(NOTORCH)/bin/python -m pip install --quiet -r $(NOTORCH)/requirements.txt

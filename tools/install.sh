@@ -17,7 +17,7 @@ if [ "${LOCKED:-1}" = 1 ] && [ -f "$lock" ] && [ "$(uname -sm)" = "Linux x86_64"
   echo "installing the locked environment $lock"
   if [ -n "${TORCH_INDEX:-}" ]; then
     tmp=$(mktemp)
-    python3 tools/booktool/lock.py without-torch "$lock" > "$tmp"
+    "$py" tools/booktool/lock.py without-torch "$lock" > "$tmp"
     "$py" -m pip install --quiet -r "$tmp"
     rm -f "$tmp"
     "$py" -m pip install --quiet "$(grep '^torch==' "$lock")" "${index[@]}"
