@@ -27,3 +27,22 @@ def test_broken_links_and_anchors_are_found(tmp_path):
     assert "book/a.html: missing.html (no file book/missing.html)" in problems
     assert any(p.startswith("search.html: ../LICENSE.txt") and "outside the site" in p
                for p in problems)
+
+
+def test_the_footer_is_rebased_on_pages_at_the_site_root(tmp_path):
+    from booktool.build import rebase_root_pages
+
+    footer = ('<div class="extra_footer"><p><a href="../LICENSE.txt">MIT</a> '
+              '<a href="intro.html#cite">cite</a> <a href="https://x.org">out</a></p></div>')
+    site = tmp_path / "html"
+    (site / "book").mkdir(parents=True)
+    (site / "LICENSE.txt").write_text("MIT")
+    (site / "book" / "intro.html").write_text(f'<h2 id="cite">Cite</h2>{footer}')
+    (site / "search.html").write_text(f'<a href="book/intro.html">home</a>{footer}')
+    assert link_problems(site)[0] != []                  # the footer as written, at the root
+    assert rebase_root_pages(site) == [site / "search.html"]
+    assert link_problems(site) == ([], ["https://x.org"])
+    text = (site / "search.html").read_text()
+    assert 'href="LICENSE.txt"' in text and 'href="book/intro.html#cite"' in text
+    assert 'href="book/intro.html">home' in text          # outside the footer: unchanged
+    assert rebase_root_pages(site) == []                  # nothing left to change

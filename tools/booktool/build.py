@@ -6,6 +6,7 @@ and the full log is kept in ``_build/site/<scale>/build.log``.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,40 @@ from rmtdiff.util.io import write_bytes
 
 from .common import BUILD, ROOT, fail, site
 from .stage import stage
+
+#: the footer's relative links (``_config.yml``'s ``extra_footer``), written for the pages in book/
+_FOOTER = re.compile(r'(<div class="extra_footer">)(.*?)(</div>)', re.S)
+
+
+def rebase_root_pages(html_root: Path) -> list[Path]:
+    """Make the footer's relative links right on the pages Sphinx writes at the site root
+    (``search.html``): the footer is one text for every page and its links are written for the
+    pages in ``book/``. Only the footer is changed; returns the pages rewritten.
+
+    Parameters
+    ----------
+    html_root : Path
+        The built site.
+    """
+    changed = []
+    for page in sorted(html_root.glob("*.html")):
+        text = page.read_text()
+
+        def href(h):        # a link that resolves from book/ but not from the root
+            target = h.group(1).split("#")[0]
+            if (html_root / target).exists() or not (html_root / "book" / target).exists():
+                return h.group(0)
+            return f'href="{os.path.normpath("book/" + h.group(1))}"'
+
+        def rebase(m):
+            body = re.sub(r'href="(?![a-z]+:|#|/)([^"]+)"', href, m.group(2))
+            return m.group(1) + body + m.group(3)
+
+        new = _FOOTER.sub(rebase, text)
+        if new != text:
+            write_bytes(page, new.encode())
+            changed.append(page)
+    return changed
 
 
 def build(scale: str) -> None:
@@ -37,4 +72,5 @@ def build(scale: str) -> None:
         print(log[-6000:], file=sys.stderr)
         fail(f"the book build failed (exit {proc.returncode}, {len(problems)} warning/error "
              f"lines); full log in {(out / 'build.log').relative_to(ROOT)}")
+    rebase_root_pages(site(scale))
     print(f"Book built: file://{site(scale) / 'index.html'}")

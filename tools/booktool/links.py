@@ -3,9 +3,8 @@
 element of its own page. External links (a scheme such as ``https:``, or ``mailto:``) are listed,
 not fetched: the machines that build the book reach no network.
 
-Not yet part of :func:`.check.check`: on the built book it finds the footer's two links broken on
-the search page (``search.html`` sits at the site root, the footer's relative links assume a page
-under ``book/``), which has to be fixed first.
+Part of the build's check (:func:`.check.check`). The footer's relative links are written for the
+pages in ``book/``; :func:`.build.rebase_root_pages` fixes them on ``search.html``, at the root.
 """
 
 from __future__ import annotations
