@@ -45,6 +45,22 @@ def test_tags_publish_and_pull_requests_preview(workflow):
     assert any(st.get("uses", "").startswith("actions/deploy-pages@") for st in publish["steps"])
 
 
+def test_tags_push_the_notebooks_colab_opens(workflow):
+    from booktool.launch import NOTEBOOKS_BRANCH
+
+    build, job = workflow["jobs"]["build"], workflow["jobs"]["notebooks"]
+    s = steps(build)
+    made = s["The notebooks Colab opens (the rerun box's links)"]
+    assert "tools/book.py notebooks --scale book --out _build/notebooks" in made["run"]
+    assert s["Upload the notebooks for Colab"]["with"]["path"] == "_build/notebooks"
+    assert job["if"] == made["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    assert job["needs"] == "build" and job["permissions"] == {"contents": "write"}
+    push = steps(job)["Push them to the branch notebooks"]["run"]
+    assert f"git init -q -b {NOTEBOOKS_BRANCH}" in push and push.rstrip().endswith(NOTEBOOKS_BRANCH)
+    # only this job may write to the repository
+    assert workflow["permissions"] == {"contents": "read"} and "permissions" not in build
+
+
 def test_a_publish_restores_the_runs_and_chapters(workflow):
     cache = steps(workflow["jobs"]["build"])["Restore the trained runs and executed chapters"]
     assert cache["uses"].startswith("actions/cache@")
