@@ -123,11 +123,14 @@
 
     function update() {
       const sp = data.spectra[Number(select.value)];
-      const lam = sp.eigs, n = nSlider.value(), sigma = sSlider.value(), s = sigma * sigma;
+      // n is a number of images: whole (the slider moves on a log scale)
+      const lam = sp.eigs, n = Math.max(1, Math.round(nSlider.value()));
+      const sigma = sSlider.value(), s = sigma * sigma;
       const kappa = solveKappa(lam, n, s), kappa0 = solveKappa(lam, n, 0);
       Object.assign(root.dataset, {spectrum: sp.name, n: String(n), s: String(s),
                                    kappa: String(kappa), kappa0: String(kappa0)});
-      readout.innerHTML = `${sp.name}, d = ${lam.length}: n = <b data-field="n">${fmt(n, 4)}</b>, ` +
+      const dim = /\bd = /.test(sp.name) ? "" : `, d = ${lam.length}`;   // once, not twice
+      readout.innerHTML = `${sp.name}${dim}: n = <b data-field="n">${n}</b>, ` +
         `σ = <b data-field="sigma">${fmt(sigma, 3)}</b> → κ(σ²) = <b data-field="kappa">${fmt(kappa, 4)}</b>, ` +
         `√κ = <b data-field="sqrt-kappa">${fmt(Math.sqrt(kappa), 4)}</b>, ` +
         `κ₀ = <b data-field="kappa0">${fmt(kappa0, 4)}</b>`;
@@ -205,7 +208,21 @@
       const range = el("span", {class: "rmt-range"}, fig);
       return {c, range, cmap: p.cmap};
     });
+    // one colour scale under the gallery when every panel shares it, else one per panel
+    const scale = el("p", {class: "rmt-range rmt-scale"}, box);
     const readout = el("p", {class: "rmt-readout", "aria-live": "polite"}, box);
+    // rows hold whole groups of panels (a model's splits): as many groups as fit, at least one
+    const group = data.group || 1;
+    function layout() {
+      const first = grid.firstElementChild;
+      if (!first) return;
+      const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+      const fit = Math.max(1, Math.floor((grid.clientWidth + gap) / (first.offsetWidth + gap)));
+      const cols = fit >= group ? fit - (fit % group) : (group % 2 === 0 && fit >= 2 ? 2 : fit);
+      grid.style.gridTemplateColumns = `repeat(${cols}, max-content)`;
+      grid.dataset.columns = String(cols);
+    }
+    window.addEventListener("resize", layout);
 
     function update() {
       const key = inputs.map((i) => i.value).join(",");
@@ -233,12 +250,20 @@
         const [lo, hi] = item.ranges[k];
         range.textContent = `${fmt(lo, 2)} … ${fmt(hi, 2)}`;
       });
+      const texts = canvases.map((c) => c.range.textContent);
+      const shared = texts.every((t) => t === texts[0]);
+      canvases.forEach((c) => { c.range.hidden = shared; });
+      scale.hidden = !shared;
+      scale.textContent = shared ? `colour scale of every panel: ${texts[0]}` : "";
       readout.innerHTML = data.axes.map((ax, i) => `${ax.name} = ${ax.values[inputs[i].value]}`)
         .join(", ") + (data.fields.length ? ": " : "") + data.fields.map((f) =>
-          `${f.label} <b data-field="${f.key}">${fmt(item.values[f.key], 4)}</b>`).join(", ");
+          `${f.label} <b data-field="${f.key}">${fmt(item.values[f.key], 4)}</b>` +
+          (f.reference ? ` (different seeds <b data-field="${f.reference}">` +
+                         `${fmt(item.values[f.reference], 4)}</b>)` : "")).join(", ");
     }
     for (const i of inputs) { i.addEventListener("input", update); i.addEventListener("change", update); }
     update();
+    layout();
   }
 
   const KINDS = {kappa: kappaExplorer, gallery: galleryExplorer};

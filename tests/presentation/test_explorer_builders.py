@@ -42,6 +42,10 @@ def test_network_and_mismatch_payloads_have_every_model_and_seed(rng):
     assert [f["label"] for f in p["fields"]][-2:] == ["theory (Gaussian)", "theory (data)"]
     assert p["items"]["1,3"]["values"]["dit"] == pytest.approx(cross["dit"][1][3])
     assert p["items"]["0,2"]["values"]["theory_data"] == pytest.approx(predicted["data"][0][2])
+    # beside each same-seed MSE, the MSE of split 1's seed 3 against split 2's seed 4
+    assert p["items"]["1,3"]["values"]["other_dit"] == pytest.approx(
+        ((samples["dit", 6, 1][3] - samples["dit", 6, 2][4]) ** 2).mean())
+    assert p["group"] == 4 and [a["control"] for a in p["axes"]] == ["slider", "slider"]
 
     kinds = ["iid", "pc1-halves"]
     nets = {(k, a, 6, j): img() for k in kinds for a in archs for j in (1, 2)}
@@ -51,3 +55,8 @@ def test_network_and_mismatch_payloads_have_every_model_and_seed(rng):
     assert [a["values"] for a in p["axes"]][0] == kinds and len(p["panels"]) == 6
     assert p["fields"][-1] == {"key": "theory", "label": "predicted"}
     assert p["items"]["1,0"]["values"]["theory"] == pytest.approx(mse["pc1-halves", "theory"][0])
+    assert p["items"]["1,3"]["values"]["other_linear"] == pytest.approx(
+        ((linear["pc1-halves"][6, 1][3] - linear["pc1-halves"][6, 2][4]) ** 2).mean())
+    assert p["group"] == 2 and p["axes"][1]["control"] == "slider"
+    with pytest.raises(ValueError, match="group must divide the 6 panels"):
+        explorers.gallery_payload("t", p["axes"][:1], p["panels"], {}, group=4)

@@ -95,9 +95,40 @@ def test_image_and_code_rules():
     assert not any("b.png" in f for f in found)
     assert any("c.png did not load" in f for f in found)
     assert any("900 px in a 780 px code box" in f for f in found)
-    # at phone width only loading and typesetting count
+    # on a phone a figure is not shrunk either (it scrolls sideways instead) and code still fits
     phone = browser.page_problems("page", "phone", m, 0)
-    assert phone == ["page @phone: image c.png did not load"]
+    assert any("a.png shown at 70%" in f and "scroll sideways instead" in f for f in phone)
+    assert any("900 px in a 780 px code box" in f for f in phone)
+    # a figure wider than the column needs the sideways scroll and its cue
+    wide = {"src": "w.png", "complete": True, "natural": 760, "shown": 760, "column": 360}
+    m = {"mjx": 0, "equations": [], "code": [], "images": [wide]}
+    assert "without a sideways scroll" in browser.page_problems("p", "phone", m, 0)[0]
+    m["images"] = [{**wide, "scrolls": True, "cue": True}]
+    assert browser.page_problems("p", "phone", m, 0) == []
+
+
+def test_table_rules():
+    t = {"id": "chapter", "width": 700, "column": 360, "scrolls": True, "cue": True,
+         "sticky": True}
+    m = {"mjx": 0, "equations": [], "code": [], "images": [], "tables": [t]}
+    assert browser.page_problems("p", "phone", m, 0) == []
+    m["tables"] = [{**t, "cue": False, "sticky": False}]
+    [found] = browser.page_problems("p", "phone", m, 0)
+    assert found.endswith("without a scroll cue, its first column kept in view")
+    m["tables"] = [{**t, "width": 300, "scrolls": False, "cue": False, "sticky": False}]
+    assert browser.page_problems("p", "phone", m, 0) == []       # it fits: nothing needed
+
+
+def test_on_a_phone_a_wide_equation_may_scroll_with_its_number_on_its_own_line():
+    eq = {"id": "eq", "eq_width": 500, "eq_left": 0, "eq_right": 500, "no_left": 300,
+          "no_width": 30, "scroll": 500, "column": 360, "scrolls": True, "beside": False}
+    m = {"mjx": 1, "images": [], "code": [], "equations": [eq]}
+    assert browser.page_problems("p", "phone", m, 1) == []
+    assert "500 px wide" in browser.page_problems("p", "desktop", m, 1)[0]
+    m["equations"] = [{**eq, "beside": True}]                 # the number drawn over it
+    assert "runs under its number" in browser.page_problems("p", "phone", m, 1)[0]
+    m["equations"] = [{**eq, "scrolls": False}]               # cut off
+    assert "500 px wide" in browser.page_problems("p", "phone", m, 1)[0]
 
 
 def test_a_markdown_table_left_as_text_is_found():
@@ -248,3 +279,16 @@ def test_progress_lines_give_the_time_left_from_the_last_runs():
     assert progress_note(2, [60.0, 120.0, 30.0]).startswith("chapter 3 of 3; last run 30 s; "
                                                             "about 0.5 min")
     assert "no earlier run recorded" in progress_note(1, [60.0, None, 30.0])
+
+
+def test_every_figure_has_alt_text():
+    """Screen readers read a figure's alt text; without it docutils falls back to the file name.
+    Every ``{glue:figure}`` of the book has one ``:alt:`` line of plain words."""
+    import re
+
+    for chapter in book.chapters():
+        text = (book.ROOT / f"{chapter}.md").read_text()
+        for m in re.finditer(r"```\{glue:figure\} (\S+)\n((?::[a-z]+:.*\n)*)", text):
+            alts = re.findall(r"^:alt: (.+)$", m.group(2), re.M)
+            assert len(alts) == 1 and len(alts[0].split()) >= 8, (chapter, m.group(1))
+            assert not re.search(r"[$`{}\\]", alts[0]), (chapter, m.group(1), "markup in alt")

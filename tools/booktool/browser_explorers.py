@@ -39,6 +39,7 @@ def _kappa_problems(name: str, label: str, state: dict, payload: dict) -> list[s
 
 _GALLERY_STATE = """
 (root) => ({key: root.dataset.key,
+            columns: Number((root.querySelector(".rmt-gallery") || {dataset: {}}).dataset.columns),
             sums: [...root.querySelectorAll("canvas")].map((c) => Number(c.dataset.sum)),
             shown: Object.fromEntries([...root.querySelectorAll("[data-field]")].map(
               (e) => [e.dataset.field, e.textContent]))})
@@ -57,11 +58,15 @@ def _gallery_problems(name: str, label: str, state: dict, payload: dict) -> list
     if state["sums"] != want:
         out.append(f"{name}: gallery ({label}, setting {state['key']}) draws maps with byte sums "
                    f"{state['sums']}, its data holds {want}")
-    for f in payload["fields"]:
-        shown, value = float(state["shown"][f["key"]]), item["values"][f["key"]]
+    for key in [k for f in payload["fields"] for k in (f["key"], f.get("reference")) if k]:
+        shown, value = float(state["shown"][key]), item["values"][key]
         if abs(shown - value) > 1e-3 * abs(value):
-            out.append(f"{name}: gallery ({label}) shows {f['key']} = {shown}, its data holds "
+            out.append(f"{name}: gallery ({label}) shows {key} = {shown}, its data holds "
                        f"{value} for setting {state['key']}")
+    group, columns = payload.get("group", 1), state.get("columns")
+    if columns and columns >= group and columns % group:
+        out.append(f"{name}: gallery ({label}) lays out {columns} panels a row, splitting its "
+                   f"groups of {group}")
     return out
 
 

@@ -95,7 +95,7 @@ def _encode(img: np.ndarray, cmap: str) -> tuple[str, list[float]]:
 
 
 def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dict,
-                    fields: list[dict] | None = None) -> dict:
+                    fields: list[dict] | None = None, group: int = 1) -> dict:
     """Payload of a gallery explorer: one set of grey maps (and numbers) per combination of the
     axes' values, chosen with sliders or menus.
 
@@ -108,7 +108,12 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
         ``"rgb"``
     items : dict mapping a tuple of axis indices to {"maps": [one (h, w) array per panel],
         "values": {field key: float}}; every combination must be present
-    fields : list of {"key", "label"}: the numbers shown under the maps
+    fields : list of {"key", "label"} or {"key", "label", "reference"}: the numbers shown
+        under the maps; a field with a ``reference`` (another key of the items' values) is shown
+        with that number beside it, e.g. the MSE between different seeds
+    group : int
+        Panels that belong together (a model's two splits, say): rows of the gallery hold whole
+        groups, so none is split across rows. ``len(panels)`` must be a multiple of it.
 
     Examples
     --------
@@ -123,6 +128,8 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
         if ax.get("control", "select") not in ("slider", "select") or not ax.get("values"):
             raise ValueError(f"axis {ax.get('name')!r} needs values and a control 'slider' or "
                              "'select'")
+    if group < 1 or len(panels) % group:
+        raise ValueError(f"group must divide the {len(panels)} panels; got {group}")
     for p in panels:
         if p.get("cmap") not in CMAPS:
             raise ValueError(f"panel {p.get('title')!r}: cmap must be one of {CMAPS}")
@@ -143,12 +150,14 @@ def gallery_payload(title: str, axes: list[dict], panels: list[dict], items: dic
         enc = [_encode(m, p["cmap"]) for m, p in zip(item["maps"], panels)]
         out_items[",".join(map(str, combo))] = {
             "maps": [e[0] for e in enc], "ranges": [e[1] for e in enc],
-            "values": {f["key"]: float(item.get("values", {})[f["key"]]) for f in fields}}
+            "values": {k: float(item.get("values", {})[k]) for f in fields
+                       for k in (f["key"], f.get("reference")) if k}}
     h, w = next(iter(shapes))
     return {"title": title, "axes": [{"name": a["name"], "values": [str(v) for v in a["values"]],
                                       "control": a.get("control", "select")} for a in axes],
             "panels": [{"title": p["title"], "cmap": p["cmap"]} for p in panels],
-            "fields": fields, "shape": [int(h), int(w)], "items": out_items}
+            "fields": fields, "shape": [int(h), int(w)], "group": int(group),
+            "items": out_items}
 
 
 def disagreement_payload(pair: Sequence[Gaussian], population: Gaussian, n: int,
@@ -224,8 +233,10 @@ def networks_payload(samples: Mapping[tuple[str, int, int], np.ndarray],
                      image_shape: tuple[int, ...], shown: int = 16) -> dict:
     """Gallery payload of chapter 5's seed explorer: for every ``n`` and each of the first
     ``shown`` seeds, every network's and the linear model's images under both splits beside the
-    nearest training image of each sample's own split, with the same-seed MSEs and the linear
-    theory's predictions.
+    nearest training image of each sample's own split, with the same-seed MSEs (each beside the
+    MSE between the split-1 image of that seed and the split-2 image of the next seed: what
+    unrelated samples give) and the linear theory's predictions. A model's four panels form one
+    row group; both controls are sliders.
 
     Parameters
     ----------
@@ -266,17 +277,20 @@ def networks_payload(samples: Mapping[tuple[str, int, int], np.ndarray],
                 maps += [samples[m, n, 1][seed], samples[m, n, 2][seed]]
                 maps += [nearest[m, n, j][seed] for j in (1, 2)]
             values = {m: cross[m][k][seed] for m in models}
+            other = (seed + 1) % len(samples[models[0], n, 1])     # another seed, other split
+            values.update({f"other_{m}": float(np.mean(
+                (samples[m, n, 1][seed] - samples[m, n, 2][other]) ** 2)) for m in models})
             values.update({f"theory_{c}": predicted[c][k][seed] for c in predicted})
             maps = [np.clip(x, -1, 1).reshape(image_shape) for x in maps]
             items[k, seed] = {"maps": maps, "values": values}
-    fields = [{"key": m, "label": f"{m} MSE"} for m in models] + [
+    fields = [{"key": m, "label": f"{m} MSE", "reference": f"other_{m}"} for m in models] + [
         {"key": f"theory_{c}", "label": f"theory ({CLOSURE_NAMES.get(c, c)})"}
         for c in predicted]
     return gallery_payload(
         "Trained networks: one seed, two splits",
         [{"name": "n", "values": [str(n) for n in n_values], "control": "slider"},
-         {"name": "seed", "values": [str(s) for s in range(shown)], "control": "select"}],
-        panels, items, fields=fields)
+         {"name": "seed", "values": [str(s) for s in range(shown)], "control": "slider"}],
+        panels, items, fields=fields, group=4)
 
 
 def mismatch_payload(samples: Mapping[tuple[str, str, int, int], np.ndarray],
@@ -286,7 +300,8 @@ def mismatch_payload(samples: Mapping[tuple[str, str, int, int], np.ndarray],
                      shown: int = 16) -> dict:
     """Gallery payload of chapter 7's seed explorer: for every split kind and each of the first
     ``shown`` seeds, each network's and the linear model's two images, with every model's
-    same-seed MSE and the prediction.
+    same-seed MSE (beside the MSE between different seeds, as in
+    :func:`networks_payload`) and the prediction.
 
     Parameters
     ----------
@@ -322,14 +337,20 @@ def mismatch_payload(samples: Mapping[tuple[str, str, int, int], np.ndarray],
             maps = [samples[k, a, n, j][seed] for a in archs for j in (1, 2)]
             maps += [linear[k][n, j][seed] for j in (1, 2)]
             maps = [np.clip(x, -1, 1).reshape(image_shape) for x in maps]
-            items[i, seed] = {"maps": maps, "values": {m: mse[k, m][seed] for m in models}}
-    fields = [{"key": m, "label": f"{m} MSE" if m != "theory" else "predicted"}
-              for m in models]
+            values = {m: mse[k, m][seed] for m in models}
+            other = (seed + 1) % len(linear[k][n, 1])              # another seed, other split
+            values.update({f"other_{a}": float(np.mean(
+                (samples[k, a, n, 1][seed] - samples[k, a, n, 2][other]) ** 2)) for a in archs})
+            values["other_linear"] = float(np.mean(
+                (linear[k][n, 1][seed] - linear[k][n, 2][other]) ** 2))
+            items[i, seed] = {"maps": maps, "values": values}
+    fields = [{"key": m, "label": f"{m} MSE", "reference": f"other_{m}"}
+              for m in models if m != "theory"] + [{"key": "theory", "label": "predicted"}]
     return gallery_payload(
         f"Same seed, splits of n = {n} of each kind",
         [{"name": "split kind", "values": list(kinds), "control": "select"},
          {"name": "seed", "values": [str(s) for s in range(shown)], "control": "slider"}],
-        panels, items, fields=fields)
+        panels, items, fields=fields, group=2)
 
 
 def explorer_html(kind: str, payload: dict, title: str = "") -> str:
