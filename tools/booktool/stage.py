@@ -3,7 +3,7 @@
 Staging writes ``_build/stage/<scale>/``: the configuration files (``_config.yml`` with the links
 the repository setting derives, :func:`staged_config`), every page (a chapter as its
 executed notebook, :func:`reader_notebook`, plus its ``.md`` source for download), the status page
-(:func:`status_page`), the local MathJax, the book's assets and the licence. An executed notebook
+(:func:`status_page`), the reproduction report (:func:`.reproduce.report_markdown`), the local MathJax, the book's assets and the licence. An executed notebook
 whose cache key (:func:`.keys.cache_key`) no longer matches its record is refused as stale. Files
 are rewritten only when their bytes change (:func:`copy_if_changed`), so Sphinx rebuilds only
 what changed.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rmtdiff.util.io import write_bytes
 
-from . import release
+from . import launch, release, reproduce
 from .common import (ASSETS, BUILD, MATHJAX_DEFAULT, ROOT, STAGE_FILES, chapters, commit,
                      executed_dir, fail, toc_files, versions)
 from .keys import cache_key, chapter_data
@@ -178,11 +178,11 @@ def _literal(value) -> str:
     return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
-def reader_notebook(executed: Path, chapter: str, record: dict) -> bytes:
+def reader_notebook(executed: Path, chapter: str, record: dict, repo: str | None = None) -> bytes:
     """The executed notebook as readers get it: the parameters cell shows the values the run used
     (papermill's injected cell is dropped), stderr output (progress bars) is removed, and a box
     under the title offers the notebook and its source for download with the command that reruns
-    the chapter.
+    the chapter (and, once the repository is set, links to Colab and Binder).
 
     Parameters
     ----------
@@ -192,6 +192,9 @@ def reader_notebook(executed: Path, chapter: str, record: dict) -> bytes:
         The page without extension (``"book/01_same_seed"``).
     record : dict
         Its execution record (``parameters`` and ``seconds`` are used).
+    repo : str, optional
+        The repository setting (:func:`.release.repository`): when given, the box also links to
+        the chapter in Colab and Binder (:func:`.launch.rerun_links`).
     """
     nb = json.loads(executed.read_text())
     params = record["parameters"]
@@ -224,12 +227,45 @@ def reader_notebook(executed: Path, chapter: str, record: dict) -> bytes:
         f"{{download}}`executed notebook <{name}.ipynb>` or its "
         f"{{download}}`source <_sources_md/{name}.md>` (a jupytext MyST notebook), or rerun it "
         "from a clone of the repository with the same parameters:",
-        "", "```bash", command, "```", ":::"])
+        "", "```bash", command, "```",
+        *([links] if (links := launch.rerun_links(repo, release.package_version(), name)) else []),
+        ":::"])
     first_md = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown")
     cells.insert(first_md + 1, {"cell_type": "markdown", "id": "rerun-box", "metadata": {},
                                 "source": box})
     nb["cells"] = cells
     return json.dumps(nb, indent=1).encode()
+
+
+def write_notebooks(scale: str, out: Path) -> list[Path]:
+    """The notebooks Colab opens (:func:`.launch.colab_notebook`), one per chapter executed at
+    ``scale``, written to ``out`` (the workflow pushes them to the branch
+    :data:`.launch.NOTEBOOKS_BRANCH`).
+
+    Parameters
+    ----------
+    scale : str
+        One of :data:`rmtdiff.SCALES`; every chapter must have been executed at it.
+    out : Path
+        The folder (created).
+
+    Raises
+    ------
+    SystemExit
+        If the repository setting is empty (there is nothing for Colab to open from).
+    """
+    repo = release.repository()
+    if repo is None:
+        fail("the notebooks for Colab need the repository setting ([tool.rmtdiff] repository "
+             "in pyproject.toml)")
+    written = []
+    for chapter, rec in _records(scale):
+        executed = executed_dir(scale) / f"{Path(chapter).name}.ipynb"
+        nb = launch.colab_notebook(reader_notebook(executed, chapter, rec, repo), repo,
+                                   release.package_version())
+        written.append(out / f"{Path(chapter).name}.ipynb")
+        copy_if_changed(nb, written[-1])
+    return written
 
 
 def stage(scale: str) -> Path:
@@ -262,11 +298,14 @@ def stage(scale: str) -> Path:
                 fail(f"{executed.relative_to(ROOT)} is stale (its chapter, the rmtdiff code it "
                      "reaches, its data or the packages changed since it ran); run "
                      f"`python tools/book.py execute --scale {scale}`")
-            copy_if_changed(reader_notebook(executed, page, rec), dest / f"{page}.ipynb")
+            copy_if_changed(reader_notebook(executed, page, rec, release.repository()),
+                            dest / f"{page}.ipynb")
             copy_if_changed(ROOT / f"{page}.md",
                             dest / Path(page).parent / "_sources_md" / f"{Path(page).name}.md")
         elif Path(page).name == "status":
             copy_if_changed(status_page(scale), dest / f"{page}.md")
+        elif Path(page).name == "reproduction":
+            copy_if_changed(reproduce.report_markdown(scale).encode(), dest / f"{page}.md")
         else:
             text = (ROOT / f"{page}.md").read_text()
             if VERDICTS_MARKER in text:
