@@ -26,7 +26,7 @@ TORCH_INDEX ?=
 help:
 	@echo "make setup    virtual environment, packages, local MathJax and axe-core, Fashion-MNIST and Chromium (apt-get)"
 	@echo "make book     execute every chapter at scale=book and build the HTML book [DATASET=digits]"
-	@echo "make test     unit tests, chapters at scale=ci, built book checked"
+	@echo "make test     unit tests, chapters at scale=ci, built book checked against its record, its PDF"
 	@echo "make chapter NAME=01_same_seed SCALE=ci [PARAMS='{\"overrides\": {\"n_seeds\": 8}}' | DATASET=digits]"
 	@echo "make sweep SCALE=paper ARGS='--executor slurm --partition gpu'   train a grid of runs"
 	@echo "make sweep-status SCALE=book [ARGS='--run-dir DIR']   done / running / failed runs"
@@ -173,6 +173,7 @@ test: setup
 	$(MAKE) --no-print-directory lint-workflows
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) tools/book.py all --scale ci
+	$(PY) tools/book.py pdf --scale ci      # the PDF of the ci build, checked for every chapter and figure
 
 chapter: setup
 	@test -n "$(NAME)" || { echo "error: give NAME=<chapter>, e.g. NAME=01_same_seed"; exit 2; }

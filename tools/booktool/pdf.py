@@ -29,6 +29,16 @@ from .common import BUILD, ROOT, chapters, fail, toc_files
 from .stage import stage
 
 
+# before printing: every image loaded (lazy ones too) and the math typeset
+_READY = """
+async () => {
+  for (const img of document.images) img.loading = "eager";
+  await Promise.all([...document.images].map((img) => img.decode().catch(() => null)));
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+}
+"""
+
+
 def page_titles(root: Path = ROOT) -> dict[str, str]:
     """The title (first ``# `` heading) of every page of ``_toc.yml``, by page.
 
@@ -161,10 +171,19 @@ def build_pdf(scale: str) -> Path:
            "--builder", "singlehtml", "--path-output", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     write_bytes(out / "build.log", (proc.stdout + proc.stderr).encode())
-    index = out / "_build" / "singlehtml" / "index.html"
+    # the whole book is the root page's file (index.html only redirects to it)
+    index = out / "_build" / "singlehtml" / f"{toc_files()[0]}.html"
     if proc.returncode != 0 or not index.exists():
         fail(f"the single-page build failed (exit {proc.returncode}); log in "
              f"{(out / 'build.log').relative_to(ROOT)}")
+    # Sphinx's singlehtml writes the paths of images, styles and scripts relative to the site
+    # root while the document sits in book/ (the root page's folder): give it those folders
+    site_root = out / "_build" / "singlehtml"
+    if index.parent != site_root:
+        for folder in site_root.glob("_*"):
+            link = index.parent / folder.name
+            if folder.is_dir() and not link.exists():
+                link.symlink_to(Path("..") / folder.name, target_is_directory=True)
     titles = page_titles()
     chapter_titles = {c: titles[c] for c in chapters()}
     figures = figure_count()
@@ -178,8 +197,7 @@ def build_pdf(scale: str) -> Path:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
         page.goto(index.as_uri(), wait_until="load")
-        page.evaluate("async () => { if (window.MathJax && MathJax.startup) "
-                      "await MathJax.startup.promise; }")
+        page.evaluate(_READY)
         page.emulate_media(media="print", color_scheme="light")
         data = page.pdf(format="A4", print_background=True, outline=True, tagged=True,
                         margin={"top": "18mm", "bottom": "18mm", "left": "16mm",
