@@ -9,6 +9,7 @@ Usage (the Makefile calls these; run from the repository root with the venv's py
     python tools/book.py record  --scale ci   (write data/expected/ci.json from the executed run)
     python tools/book.py notebooks --scale book --out DIR   (the notebooks Colab opens: booktool.launch)
     python tools/book.py pdf --scale book     (the book as one PDF: booktool.pdf)
+    python tools/book.py repository           (the repository setting; empty while unset)
     python tools/book.py release --version 0.2.0   (checks, then tags v0.2.0: booktool.release)
 
 Layout under _build/ (all derived, safe to delete):
@@ -47,7 +48,7 @@ from booktool.common import (BUILD, ROOT, VERSIONED, chapters, commit, fail, is_
 from booktool.execute import execute
 from booktool import reproduce
 from booktool.pdf import build_pdf
-from booktool.release import release
+from booktool.release import release, repository
 from booktool.keys import cache_key, chapter_code, chapter_data, chapter_datasets
 from booktool.stage import (copy_if_changed, reader_notebook, stage, status_page,
                             write_notebooks)
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("command", choices=("execute", "build", "check", "all", "release",
-                                          "compare", "record", "notebooks", "pdf"))
+                                          "compare", "record", "notebooks", "pdf",
+                                          "repository"))
     p.add_argument("--scale", default="book", choices=SCALES)
     p.add_argument("--only", nargs="*", help="chapter names (e.g. 01_same_seed)")
     p.add_argument("--params", default="{}", help="extra papermill parameters as JSON")
@@ -88,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         except FileNotFoundError as exc:
             fail(str(exc))
         return
+    if a.command == "repository":           # the repository setting, "" while it is unset
+        print(repository() or "")
+        return
     if a.command == "pdf":
         build_pdf(a.scale)
         return
@@ -99,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.command == "compare":
         rec, rows, other = reproduce.rebuild_rows(a.scale)
         print(reproduce.summary(a.scale, rec, rows, other))
-        if rec is None or not all(r.ok for r in rows):
+        if rec is None or not rows or not all(r.ok for r in rows):
             raise SystemExit(1)
         return
     try:

@@ -215,14 +215,15 @@
     const group = data.group || 1;
     function layout() {
       const first = grid.firstElementChild;
-      if (!first) return;
+      if (!first || !grid.clientWidth || !first.offsetWidth) return;     // hidden: no layout yet
       const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
       const fit = Math.max(1, Math.floor((grid.clientWidth + gap) / (first.offsetWidth + gap)));
       const cols = fit >= group ? fit - (fit % group) : (group % 2 === 0 && fit >= 2 ? 2 : fit);
       grid.style.gridTemplateColumns = `repeat(${cols}, max-content)`;
       grid.dataset.columns = String(cols);
     }
-    window.addEventListener("resize", layout);
+    if (window.ResizeObserver) new ResizeObserver(layout).observe(grid);   // shown, resized, printed
+    else window.addEventListener("resize", layout);
 
     function update() {
       const key = inputs.map((i) => i.value).join(",");

@@ -47,7 +47,7 @@ def test_the_colab_notebook_starts_with_the_install_cell(tmp_path):
     [pip] = [ln for ln in cell["source"].splitlines() if ln.startswith("%pip")]
     req = Requirement(re.search(r'"([^"]+)"', pip).group(1))
     assert req.name == "rmtdiff" and req.url == f"git+{REPO}@v0.2.0"
-    assert "apt-get install -y -qq dataset-fashion-mnist" in cell["source"]
+    assert "apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist" in cell["source"]
 
 
 def test_pip_accepts_the_install_cells_requirement_and_builds_the_books_version(tmp_path):

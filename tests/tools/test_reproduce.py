@@ -117,3 +117,31 @@ def test_tolerance_rules():
     assert tol.allows(math.nan, math.nan) and not tol.allows(math.nan, 1.0)
     assert set(reproduce.TOLERANCES) == {Path(c).name for c in reproduce.chapters()}
     assert all(t.why for pair in reproduce.TOLERANCES.values() for t in pair)
+
+
+def test_a_sentence_moves_with_its_numbers_only_in_another_environment(book, monkeypatch):
+    book({"kappa": 0.5}, {"words": "0.0256 against 0.0449 (2 runs)"})
+    reproduce.record("ci")
+    book({"kappa": 0.5}, {"words": "0.0260 against 0.0440 (2 runs)"})
+    assert [r.ok for r in reproduce.rebuild_rows("ci")[1]] == [True, False]     # same: exact
+    monkeypatch.setattr(reproduce, "environment", lambda: {"blas": "another"})
+    assert [r.ok for r in reproduce.rebuild_rows("ci")[1]] == [True, True]      # within 50%
+    book({"kappa": 0.5}, {"words": "0.0260 against 0.0440 (4 runs)"})
+    assert [r.ok for r in reproduce.rebuild_rows("ci")[1]] == [True, False]     # 2 -> 4: no
+    book({"kappa": 0.5}, {"words": "0.0260 versus 0.0440 (2 runs)"})
+    assert [r.ok for r in reproduce.rebuild_rows("ci")[1]] == [True, False]     # other words
+
+
+def test_a_chapter_not_executed_is_a_deviation_not_left_out(book, tmp_path):
+    book({"kappa": 0.5}, {"mse": 0.05})
+    reproduce.record("ci")
+    for suffix in (".ipynb", ".json"):
+        (tmp_path / "executed" / f"05_networks{suffix}").unlink()
+    _, rows, other = reproduce.rebuild_rows("ci")
+    assert other == [] and [(r.name, r.ok) for r in rows] == [("kappa", True), ("mse", False)]
+
+
+def test_report_cells_are_cut_then_escaped():
+    assert reproduce._cell("a|b $x$ " + "y" * 90).startswith("a\\|b \\$x\\$ yyy")
+    assert reproduce._cell("a|b $x$ " + "y" * 90).endswith("y...")
+    assert reproduce._cell(0.1 + 0.2) == "0.3" and reproduce._cell(None) == "(missing)"

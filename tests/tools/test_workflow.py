@@ -53,8 +53,15 @@ def test_tags_push_the_notebooks_colab_opens(workflow):
     made = s["The notebooks Colab opens (the rerun box's links)"]
     assert "tools/book.py notebooks --scale book --out _build/notebooks" in made["run"]
     assert s["Upload the notebooks for Colab"]["with"]["path"] == "_build/notebooks"
-    assert job["if"] == made["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    # only on tags, and only once the repository is set (Colab has nothing to open before)
+    assert made["if"] == "startsWith(github.ref, 'refs/tags/v') && steps.repo.outputs.url != ''"
+    assert s["The repository setting (empty until the book has a public repository)"]["run"] == \
+        'echo "url=$(.venv/bin/python tools/book.py repository)" >> "$GITHUB_OUTPUT"'
+    assert build["outputs"]["repository"] == "${{ steps.repo.outputs.url }}"
+    assert job["if"] == ("startsWith(github.ref, 'refs/tags/v') && "
+                         "needs.build.outputs.repository != ''")
     assert job["needs"] == "build" and job["permissions"] == {"contents": "write"}
+    assert job["concurrency"] == {"group": "notebooks-branch", "cancel-in-progress": False}
     push = steps(job)["Push them to the branch notebooks"]["run"]
     assert f"git init -q -b {NOTEBOOKS_BRANCH}" in push and push.rstrip().endswith(NOTEBOOKS_BRANCH)
     # only this job may write to the repository

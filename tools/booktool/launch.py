@@ -104,7 +104,7 @@ def install_cell(repo: str, version: str) -> dict:
         "# (Debian/Ubuntu's dataset-fashion-mnist; elsewhere set RMTDIFF_DATA to a folder of the",
         "# four idx files). Run this cell once per session.",
         f'%pip install --quiet "{install_requirement(repo, version)}"',
-        "!apt-get install -y -qq dataset-fashion-mnist > /dev/null 2>&1 || "
+        "!(apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) > /dev/null 2>&1 || "
         "echo 'could not apt-get dataset-fashion-mnist: set RMTDIFF_DATA'",
     ])
     return {"cell_type": "code", "id": "install-rmtdiff", "metadata": {"tags": ["install"]},

@@ -8,9 +8,10 @@ The LaTeX builder was the alternative: it needs a TeX installation, and the chap
 tables and explorers are HTML outputs that it would drop or redraw. Printing the page keeps
 what the reader sees online.
 
-The check (:func:`pdf_problems`): the single HTML holds every page's title and every figure of
-the online book, and the PDF has pages, an outline entry per chapter, and at least as many
-images as figures.
+The check: the single HTML holds every page's title and every figure of the online book
+(:func:`html_problems`); in the print layout every figure loaded and fits the page's text width
+(:func:`print_layout_problems`); and the PDF has pages, an outline entry per chapter, and at least
+as many images as figures (:func:`pdf_problems`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,40 @@ async () => {
   if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
 }
 """
+
+
+#: the printed text width: A4 (210 mm) less the 16 mm side margins, in CSS px (96 per inch)
+PRINT_WIDTH_PX = round((210 - 2 * 16) / 25.4 * 96)
+
+# every figure's image in the print layout: loaded, and inside the text width
+_FIGURES = """
+() => [...document.querySelectorAll('figure img')].map((img) => ({
+  src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
+  right: img.getBoundingClientRect().right, width: document.documentElement.clientWidth}))
+"""
+
+
+def print_layout_problems(figures: list[dict]) -> list[str]:
+    """The figures that did not load or run off the printed page.
+
+    Parameters
+    ----------
+    figures : list of dict
+        ``src``, ``loaded``, ``right`` (the image's right edge) and ``width`` (the page's), from
+        ``_FIGURES`` in the print layout.
+
+    >>> print_layout_problems([{"src": "a.png", "loaded": True, "right": 700, "width": 673},
+    ...                        {"src": "b.png", "loaded": False, "right": 0, "width": 673}])
+    ['the printed figure a.png runs off the page (700 px of 673)', 'the figure b.png did not load']
+    """
+    out = []
+    for f in figures:
+        if not f["loaded"]:
+            out.append(f"the figure {f['src']} did not load")
+        elif f["right"] > f["width"] + 1:
+            out.append(f"the printed figure {f['src']} runs off the page "
+                       f"({f['right']:.0f} px of {f['width']})")
+    return out
 
 
 def page_titles(root: Path = ROOT) -> dict[str, str]:
@@ -108,7 +143,9 @@ def pdf_facts(data: bytes) -> dict:
     """
     parts = _streams(data)
     pages = sum(len(re.findall(rb"/Type\s*/Page(?![s\w])", p)) for p in parts)
-    images = sum(len(re.findall(rb"/Subtype\s*/Image", p)) for p in parts)
+    # an image with transparency is two image objects (its colours and its /SMask alpha)
+    masks = {m for p in parts for m in re.findall(rb"/SMask\s+(\d+)\s+0\s+R", p)}
+    images = sum(len(re.findall(rb"/Subtype\s*/Image", p)) for p in parts) - len(masks)
     titles = []
     for p in parts:
         for m in re.finditer(rb"/Title\s*(<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\))", p):
@@ -199,6 +236,8 @@ def build_pdf(scale: str) -> Path:
         page.goto(index.as_uri(), wait_until="load")
         page.evaluate(_READY)
         page.emulate_media(media="print", color_scheme="light")
+        page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1400})
+        problems += print_layout_problems(page.evaluate(_FIGURES))
         data = page.pdf(format="A4", print_background=True, outline=True, tagged=True,
                         margin={"top": "18mm", "bottom": "18mm", "left": "16mm",
                                 "right": "16mm"})

@@ -6,9 +6,10 @@ environment that computed them (:func:`environment`: machine, CPU, BLAS, Python,
 comparison (:func:`compare`) takes each recorded value and the rebuilt one and applies the
 chapter's tolerance (:data:`TOLERANCES`): the ``same`` one when the rebuild's environment is the
 record's (the book's numbers are then bit-for-bit repeatable: every draw is seeded and the
-thread counts are fixed), the ``other`` one otherwise, each with its reason. A number that is
-missing on either side, or a string or whole number that differs, is a deviation at any
-tolerance.
+thread counts are fixed), the ``other`` one otherwise, each with its reason. A number missing
+on either side (a chapter not executed included) is a deviation at any tolerance; whole numbers
+and strings must be equal in the record's environment, and in another a whole number gets the
+chapter's tolerance and a string must keep its words, its numbers within that tolerance.
 
 ``make compare SCALE=ci`` rebuilds and prints the summary (:func:`summary`); the build's check
 fails on any deviation (:func:`problems`), so a change that moves a number must update the record
@@ -22,6 +23,7 @@ import json
 import math
 import os
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,8 @@ class Tolerance:
         >>> Tolerance(1e-8, 0.0, "").allows(1.0, 1.0 + 1e-7)
         False
         """
+        if old == new:
+            return True
         if math.isnan(old) or math.isnan(new):
             return math.isnan(old) and math.isnan(new)
         return abs(new - old) <= self.atol + self.rtol * abs(old)
@@ -194,7 +198,7 @@ class Row:
     name: str
     recorded: object
     rebuilt: object
-    deviation: float | None     #: |rebuilt - recorded| / max(|recorded|, tiny); None if not numeric
+    deviation: float | None     #: |rebuilt - recorded| / |recorded| (:func:`_deviation`); None if not numeric
     ok: bool
 
 
@@ -203,12 +207,27 @@ def _numeric(v) -> bool:
 
 
 def _deviation(old: float, new: float) -> float:
-    """``|new - old| / |old|`` (0 when equal, inf when only one is NaN or ``old`` is 0)."""
+    """``|new - old| / |old|``; ``|new|`` when ``old`` is 0; 0 when equal; inf when only one is
+    NaN."""
     if old == new or (math.isnan(old) and math.isnan(new)):
         return 0.0
-    if math.isnan(old) or math.isnan(new) or old == 0:
+    if math.isnan(old) or math.isnan(new):
         return math.inf
-    return abs(new - old) / abs(old)
+    return abs(new - old) / abs(old) if old != 0 else abs(new)
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _same_text(old: str, new: str, tol: "Tolerance", same: bool) -> bool:
+    """Whether two glued strings agree: exactly in the record's environment; in another, the
+    words exactly and each number in them within ``tol`` (a sentence such as "0.0256 against
+    0.0449" moves with its numbers)."""
+    if same or old == new:
+        return old == new
+    old_nums, new_nums = _NUMBER.findall(old), _NUMBER.findall(new)
+    return (_NUMBER.split(old) == _NUMBER.split(new) and len(old_nums) == len(new_nums)
+            and all(tol.allows(float(a), float(b)) for a, b in zip(old_nums, new_nums)))
 
 
 def compare(recorded: dict, rebuilt: dict, same: bool) -> list[Row]:
@@ -240,6 +259,8 @@ def compare(recorded: dict, rebuilt: dict, same: bool) -> list[Row]:
                 both_int = isinstance(old, int) and isinstance(new, int)
                 ok = old == new if both_int and same else tol.allows(float(old), float(new))
                 rows.append(Row(chapter, name, old, new, _deviation(old, new), ok))
+            elif isinstance(old, str) and isinstance(new, str):
+                rows.append(Row(chapter, name, old, new, None, _same_text(old, new, tol, same)))
             else:
                 rows.append(Row(chapter, name, old, new, None, old == new))
     return rows
@@ -270,7 +291,10 @@ def rebuild_rows(scale: str) -> tuple[dict | None, list[Row], list[str]]:
     if rec is None:
         return None, [], []
     params, recorded_params = chapter_parameters(scale), rec.get("parameters", {})
-    other = sorted(c for c in rec["values"] if params.get(c) != recorded_params.get(c))
+    # a chapter run with other parameters is left out; one not executed at all is compared
+    # (every number of it missing)
+    other = sorted(c for c in rec["values"]
+                   if c in params and params[c] != recorded_params.get(c))
     keep = lambda values: {c: v for c, v in values.items() if c not in other}  # noqa: E731
     rows = compare(keep(rec["values"]), keep(glued_values(scale)), same_environment(rec))
     return rec, rows, other
@@ -346,10 +370,12 @@ def problems(scale: str) -> list[str]:
 
 
 def _cell(v) -> str:
+    """A value as a table cell of the report: cut to 80 characters, then Markdown escaped."""
     if v is None:
         return "(missing)"
-    text = f"{v:.10g}" if isinstance(v, float) else str(v)
-    return text.replace("|", "\\|").replace("\n", " ")[:80]
+    text = (f"{v:.10g}" if isinstance(v, float) else str(v)).replace("\n", " ")
+    text = text[:80] + ("..." if len(text) > 80 else "")
+    return re.sub(r"([\\|$*_`<>\[\]])", r"\\\1", text)
 
 
 def report_markdown(scale: str) -> str:

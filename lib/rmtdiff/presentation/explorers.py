@@ -283,7 +283,9 @@ def networks_payload(samples: Mapping[tuple[str, int, int], np.ndarray],
             values.update({f"theory_{c}": predicted[c][k][seed] for c in predicted})
             maps = [np.clip(x, -1, 1).reshape(image_shape) for x in maps]
             items[k, seed] = {"maps": maps, "values": values}
-    fields = [{"key": m, "label": f"{m} MSE", "reference": f"other_{m}"} for m in models] + [
+    seeds = len(samples[models[0], n_values[0], 1])
+    ref = (lambda m: {"reference": f"other_{m}"}) if seeds > 1 else (lambda m: {})  # 1 seed: none
+    fields = [{"key": m, "label": f"{m} MSE", **ref(m)} for m in models] + [
         {"key": f"theory_{c}", "label": f"theory ({CLOSURE_NAMES.get(c, c)})"}
         for c in predicted]
     return gallery_payload(
@@ -344,7 +346,9 @@ def mismatch_payload(samples: Mapping[tuple[str, str, int, int], np.ndarray],
             values["other_linear"] = float(np.mean(
                 (linear[k][n, 1][seed] - linear[k][n, 2][other]) ** 2))
             items[i, seed] = {"maps": maps, "values": values}
-    fields = [{"key": m, "label": f"{m} MSE", "reference": f"other_{m}"}
+    ref = (lambda m: {"reference": f"other_{m}"}) if len(linear[kinds[0]][n, 1]) > 1 \
+        else (lambda m: {})                               # one seed: no other seed to show
+    fields = [{"key": m, "label": f"{m} MSE", **ref(m)}
               for m in models if m != "theory"] + [{"key": "theory", "label": "predicted"}]
     return gallery_payload(
         f"Same seed, splits of n = {n} of each kind",
