@@ -145,3 +145,12 @@ def test_report_cells_are_cut_then_escaped():
     assert reproduce._cell("a|b $x$ " + "y" * 90).startswith("a\\|b \\$x\\$ yyy")
     assert reproduce._cell("a|b $x$ " + "y" * 90).endswith("y...")
     assert reproduce._cell(0.1 + 0.2) == "0.3" and reproduce._cell(None) == "(missing)"
+
+
+def test_wall_clock_values_are_recorded_but_not_compared(book):
+    book({"kappa": 0.5}, {"mse": 0.05, "train_minutes": 3.3})
+    reproduce.record("ci")
+    book({"kappa": 0.5}, {"mse": 0.05, "train_minutes": 1.5})
+    _, rows, _ = reproduce.rebuild_rows("ci")
+    assert [r.name for r in rows] == ["kappa", "mse"] and all(r.ok for r in rows)
+    assert "`train_minutes` of 05_networks" in reproduce.report_markdown("ci")

@@ -81,6 +81,10 @@ NETWORK_OTHER = Tolerance(0.5, 1e-3, "another machine, BLAS or torch build: the 
                           "move by half its value, or by 1e-3 for the near-zero ones, before "
                           "the difference says more than a retrain's seed-to-seed spread")
 
+#: glued values that measure the machine, not the science (wall-clock times): recorded and
+#: listed, never compared (a fresh clone trains the ci runs in half the time a busy machine took)
+NOT_COMPARED = {"05_networks": {"train_minutes": "the training's wall-clock minutes"}}
+
 #: per chapter, the tolerance for the same and for another environment
 TOLERANCES = {
     "01_same_seed": (SAME, LINEAR_OTHER),
@@ -250,7 +254,9 @@ def compare(recorded: dict, rebuilt: dict, same: bool) -> list[Row]:
     rows = []
     for chapter in sorted(set(recorded) | set(rebuilt)):
         tol = TOLERANCES.get(chapter, (SAME, LINEAR_OTHER))[0 if same else 1]
-        old_values, new_values = recorded.get(chapter, {}), rebuilt.get(chapter, {})
+        skip = NOT_COMPARED.get(chapter, {})
+        old_values = {k: v for k, v in recorded.get(chapter, {}).items() if k not in skip}
+        new_values = {k: v for k, v in rebuilt.get(chapter, {}).items() if k not in skip}
         for name in list(old_values) + [n for n in new_values if n not in old_values]:
             old, new = old_values.get(name), new_values.get(name)
             if name not in old_values or name not in new_values:
@@ -418,6 +424,9 @@ def report_markdown(scale: str) -> str:
     if other:
         lines += ["", f"Not compared, because they ran with other parameters than the record's "
                   f"(another dataset, say): {', '.join(other)}."]
+    lines += ["", "Not compared, because they measure the machine rather than the science: "
+              + "; ".join(f"`{n}` of {c} ({why})" for c, names in NOT_COMPARED.items()
+                          for n, why in names.items()) + "."]
     lines += ["", "Why these tolerances:", ""]
     for tol in dict.fromkeys(TOLERANCES[c][0 if same else 1] for c in chapter_rows
                              if c in TOLERANCES):
