@@ -52,6 +52,26 @@ def rebase_root_pages(html_root: Path) -> list[Path]:
     return changed
 
 
+def jupyter_book(src: Path, out: Path, *options: str) -> subprocess.CompletedProcess:
+    """Run ``jupyter-book build`` (the venv's) of ``src`` into ``out`` with ``options``, keeping
+    its whole log in ``out/build.log``.
+
+    Parameters
+    ----------
+    src : Path
+        The staged book (:func:`.stage.stage`).
+    out : Path
+        The output folder (``--path-output``).
+    *options : str
+        Further options (``-W``, ``--builder singlehtml``, ...).
+    """
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
+           "--path-output", str(out), *options]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    write_bytes(out / "build.log", (proc.stdout + proc.stderr).encode())
+    return proc
+
+
 def build(scale: str) -> None:
     """Stage the book and build its HTML into ``_build/site/<scale>/``.
 
@@ -62,11 +82,8 @@ def build(scale: str) -> None:
     """
     src = stage(scale)
     out = BUILD / "site" / scale
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
-           "--path-output", str(out), "-W", "--keep-going"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = jupyter_book(src, out, "-W", "--keep-going")
     log = proc.stdout + proc.stderr
-    write_bytes(out / "build.log", log.encode())
     problems = [ln for ln in log.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
     if proc.returncode != 0 or problems:
         print(log[-6000:], file=sys.stderr)

@@ -21,15 +21,9 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from .release import owner_name as _owner_name
+
 NOTEBOOKS_BRANCH = "notebooks"       #: the branch Colab opens the executed chapters from
-_REPO = re.compile(r"https://github\.com/([A-Za-z0-9-]+)/([A-Za-z0-9._-]+)")
-
-
-def _owner_name(repo: str) -> tuple[str, str]:
-    m = _REPO.fullmatch(repo)
-    if m is None:
-        raise ValueError(f"repo must be https://github.com/<owner>/<name>, got {repo!r}")
-    return m.group(1), m.group(2)
 
 
 def colab_url(repo: str, name: str) -> str:

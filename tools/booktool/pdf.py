@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from rmtdiff.util.io import write_bytes
 
 from . import release
 from .common import BUILD, ROOT, chapters, fail, toc_files
+from .build import jupyter_book
 from .stage import stage
 
 
@@ -204,10 +203,7 @@ def build_pdf(scale: str) -> Path:
     """
     src = stage(scale)
     out = BUILD / "pdf" / scale
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
-           "--builder", "singlehtml", "--path-output", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    write_bytes(out / "build.log", (proc.stdout + proc.stderr).encode())
+    proc = jupyter_book(src, out, "--builder", "singlehtml")
     # the whole book is the root page's file (index.html only redirects to it)
     index = out / "_build" / "singlehtml" / f"{toc_files()[0]}.html"
     if proc.returncode != 0 or not index.exists():

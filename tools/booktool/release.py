@@ -83,6 +83,23 @@ def repository(root: Path = ROOT) -> str | None:
     return url
 
 
+def owner_name(repo: str) -> tuple[str, str]:
+    """The owner and name of ``https://github.com/<owner>/<name>``.
+
+    Parameters
+    ----------
+    repo : str
+        The repository URL.
+
+    >>> owner_name("https://github.com/ann/rmt-book")
+    ('ann', 'rmt-book')
+    """
+    m = _REPO.fullmatch(repo)
+    if m is None:
+        raise ValueError(f"repo must be https://github.com/<owner>/<name>, got {repo!r}")
+    return m.group(1), m.group(2)
+
+
 def pages_url(repo: str) -> str:
     """Where GitHub Pages publishes ``repo``: ``https://<owner>.github.io/<name>/``.
 
@@ -91,10 +108,8 @@ def pages_url(repo: str) -> str:
     repo : str
         ``https://github.com/<owner>/<name>``.
     """
-    m = _REPO.fullmatch(repo)
-    if m is None:
-        raise ValueError(f"repo must be https://github.com/<owner>/<name>, got {repo!r}")
-    return f"https://{m.group(1).lower()}.github.io/{m.group(2)}/"
+    owner, name = owner_name(repo)
+    return f"https://{owner.lower()}.github.io/{name}/"
 
 
 def citation(root: Path = ROOT) -> dict:
