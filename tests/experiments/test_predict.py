@@ -41,7 +41,11 @@ def test_predict_command_on_a_small_dataset(tmp_path, capsys):
                  "--model", "elliptical", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Predicted same-seed MSE" in text and "kappa_0" in text and "below 1%" in text
+    # the per-band columns are the Gaussian law whatever --model says, and say so (issue 20)
+    assert "per eigenband: Gaussian law (whatever --model)" in text
+    assert "falls below 1% (Gaussian law)" in text
     res = json.loads((out / "predict.json").read_text())
+    assert res["model"] == "elliptical" and res["band_model"] == "gaussian"
     assert res["n"] == [30, 100] and len(res["mse_mean"]) == 2
     assert res["mse_mean"][1] < res["mse_mean"][0]
     assert (out / "predict.png").read_bytes()[:4] == b"\x89PNG"

@@ -11,8 +11,10 @@ the variance of eq. :eq:`split-map-var` (:func:`rmtdiff.theory.trajectories.spli
 for the Gaussian law and :func:`rmtdiff.theory.nongaussian_fluctuations.closure_map_variance` for
 the other two, with the mean estimated. Models: ``"gaussian"`` (the paper's law), ``"elliptical"`` (the data's distribution of
 image scales; same cost), ``"data"`` (the data's fourth moments along the renormalised directions;
-:math:`O(L^2ND)` per ``n`` and :math:`O(LND)` per seed: at ``D = 3072``, ``N = 20000`` on 2 cores,
-25 s per ``n`` plus 0.17 s per seed, see ``bench/bench_predict.py``).
+one pass over the rows for all ``n``, :math:`O(RNDS)` for ``S`` seeds and a shared basis of
+``R`` renormalised directions, see
+:func:`rmtdiff.theory.nongaussian_fluctuations.closure_map_variances` and
+``bench/bench_predict.py`` for the measured times).
 
 The command ``python -m rmtdiff predict`` wraps :func:`predict_cross_split_mse` with a table per
 ``n``, the split size at which each eigenband's disagreement falls below 1% and a figure.
@@ -26,7 +28,7 @@ from numpy.typing import ArrayLike
 from ..core.edm import SIGMA_MAX
 from ..theory.nongaussian_fluctuations import ORDER_MAP
 from ..util.checks import as_array, check_positive
-from ..theory.nongaussian_fluctuations import closure_map_variance
+from ..theory.nongaussian_fluctuations import closure_map_variances
 from ..theory.nongaussian_kappa import DataModel, data_model
 from ..theory.kappa import solve_kappa
 from ..core.spectra import Gaussian
@@ -104,14 +106,13 @@ def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
     sigma_T = check_positive(sigma_T, "sigma_T")
     n_arr = _check_n_values(n)
     coords = (z - g.mean / sigma_T) @ g.eigvecs                  # seeds relative to the mean
-    out = []
-    for ni in np.atleast_1d(n_arr):
-        if isinstance(pop, DataModel):
-            var = closure_map_variance(pop, ni, coords, sigma_T=sigma_T, mean="estimated",
-                                       closure=model, show_progress=show_progress)
-        else:
-            var = split_map_variance(g.eigvals, ni, coords, sigma_T=sigma_T, order=ORDER_MAP)
-        out.append(2 * var / D)
+    if isinstance(pop, DataModel):                                # one pass for all n
+        out = 2 * closure_map_variances(pop, np.atleast_1d(n_arr), coords, sigma_T=sigma_T,
+                                        mean="estimated", closure=model,
+                                        show_progress=show_progress) / D
+    else:
+        out = [2 * split_map_variance(g.eigvals, ni, coords, sigma_T=sigma_T, order=ORDER_MAP) / D
+               for ni in np.atleast_1d(n_arr)]
     out = np.array(out)
     return out[0] if n_arr.ndim == 0 else out
 

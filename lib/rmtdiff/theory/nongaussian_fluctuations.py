@@ -95,7 +95,7 @@ from numpy.typing import ArrayLike
 from ..core.edm import SIGMA_MAX
 from ..util.checks import as_array, check_last_dim, check_n, check_positive, check_s
 from ..util.progress import progress
-from .nongaussian_kappa import DataModel, check_model, solve_kappa_data
+from .nongaussian_kappa import DataModel, check_model, data_model, solve_kappa_data  # noqa: F401 (doctest)
 from .fluctuations import _mean_bookkeeping
 from .fluctuations import cross_split_distance as _gauss_distance
 from .fluctuations import denoiser_variance as _gauss_variance
@@ -108,7 +108,6 @@ CHUNK = 512      #: rows per block in the row sums (bounds the memory of the nod
 ORDER_MAP = 4    #: Gauss-Legendre nodes per panel for the sampling map here: relative error
                  #: 2e-6 against the default 10 on Fashion-MNIST (16 px), with 0.4 times the
                  #: nodes, i.e. 0.16 times the node pairs the data closure sums over
-SEED_BLOCK = 32  #: seeds per block in the data closure's row sums
 
 
 @dataclass(frozen=True)
@@ -396,8 +395,8 @@ def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: f
                          show_progress: bool = False) -> np.ndarray:
     r"""Variance over splits of the linear sampler's final image (:math:`\sigma = 0`) from seeds
     ``z``, summed over all output modes (half the expected same-seed squared distance), under a
-    closure of eq. :eq:`var-data`. The ``"gaussian"`` closure is
-    :func:`rmtdiff.theory.trajectories.split_map_variance` exactly.
+    closure of eq. :eq:`var-data`: :func:`closure_map_variances` at one split size. The
+    ``"gaussian"`` closure is :func:`rmtdiff.theory.trajectories.split_map_variance` exactly.
 
     Parameters
     ----------
@@ -415,8 +414,7 @@ def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: f
         ``"estimated"``: each split also estimates its mean (the sampler starts from
         :math:`x_T` and ends at :math:`\hat\mu + M(x_T-\hat\mu)`).
     closure : {"data", "elliptical", "gaussian"}
-        ``"data"`` costs :math:`O(L^2Nd)` once and :math:`O(LNd)` per seed (:math:`L` nodes,
-        :math:`N` rows); the other two :math:`O(LNd)` once and :math:`O(d)` per seed.
+        See :func:`closure_map_variances` for the cost of each.
     panels, order : int
         Quadrature of the map (:func:`rmtdiff.theory.trajectories.map_nodes`); ``ORDER_MAP``
         nodes per panel by default.
@@ -427,16 +425,88 @@ def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: f
     -------
     ndarray, shape ``z.shape[:-1]``, float64
     """
+    return closure_map_variances(model, [n], z, sigma_T=sigma_T, mean=mean, closure=closure,
+                                 panels=panels, order=order, show_progress=show_progress)[0]
+
+
+def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *,
+                          sigma_T: float = SIGMA_MAX, mean: str = "known", closure: str = "data",
+                          panels: int | None = PANELS, order: int = ORDER_MAP,
+                          show_progress: bool = False) -> np.ndarray:
+    r""":func:`closure_map_variance` at several split sizes at once, shape
+    ``(len(n_values),) + z.shape[:-1]``.
+
+    The ``"data"`` closure visits the population's rows once for all split sizes (see
+    :func:`_data_closure_rows`): its cost is one product of the rows with every seed along the
+    ``R`` directions that span all split sizes' renormalised modes, :math:`O(R\,N d\,S)` for
+    ``N`` rows, ``d`` modes and ``S`` seeds (``R`` about 30 for CIFAR-like spectra, against the
+    ``L`` = 56-68 quadrature nodes of each split size), plus :math:`O(L N d)` per split size for
+    its :math:`\kappa`. The ``"elliptical"`` and ``"gaussian"`` closures cost :math:`O(L N d)` once
+    per split size and :math:`O(d)` per seed.
+
+    Parameters
+    ----------
+    model : DataModel
+        The population (its rows, in its eigenbasis).
+    n_values : array_like, shape (K,) or ()
+        Rows per split, one variance per value.
+    z : array_like, shape (r,) or (m, r)
+        Seeds, as in :func:`closure_map_variance`.
+    sigma_T : float
+        Initial noise level.
+    mean : {"known", "estimated"}
+        As in :func:`closure_map_variance`.
+    closure : {"data", "elliptical", "gaussian"}
+        The law.
+    panels : int or None
+        Quadrature panels of the map (:func:`rmtdiff.theory.trajectories.map_nodes`).
+    order : int
+        Gauss-Legendre nodes per panel (``ORDER_MAP`` by default).
+    show_progress : bool
+        Progress bars (with the time left) over the split sizes' levels and the row chunks of
+        the ``"data"`` closure.
+
+    Returns
+    -------
+    ndarray, shape ``(K,) + z.shape[:-1]``, float64
+
+    >>> m = data_model(np.random.default_rng(0).standard_normal((200, 6)))
+    >>> closure_map_variances(m, [20, 50], np.ones(6), sigma_T=80.0).shape
+    (2,)
+    """
     closure = _check_closure(closure)
     model = check_model(model)
-    n = check_n(n)
+    n_list = [check_n(n) for n in np.atleast_1d(np.asarray(n_values, dtype=np.float64))]
     z = _check_seeds(z, model)
     sigma_T = check_positive(sigma_T, "sigma_T", allow_inf=True)
     Z = np.atleast_2d(z)
     if closure == "gaussian":
-        out = split_map_variance(model.eigvals, n, Z, sigma_T=sigma_T, mean=mean, panels=panels,
-                                 order=order)
-        return out.reshape(z.shape[:-1])
+        out = [split_map_variance(model.eigvals, n, Z, sigma_T=sigma_T, mean=mean, panels=panels,
+                                  order=order) for n in n_list]
+        return np.array(out).reshape((len(n_list),) + z.shape[:-1])
+    setups = [_map_setup(model, n, sigma_T, mean, panels, order) for n in
+              progress(n_list, "renormalised noise per split size", show_progress and
+                       closure == "data" and len(n_list) > 1)]
+    if closure == "elliptical":
+        out = []
+        for st in setups:
+            F, B, beta, lam1 = st["F"], st["B"], st["beta"], st["lam1"]
+            Ptr = (lam1 * F) @ F.T                                   # sum_k lam F_i F_i'
+            h = (((B * beta * Ptr) @ F) * F).sum(0)
+            c = ((F * F).T @ (B * (2 * beta - 1)) @ (F * F)).diagonal()
+            out.append((Z * Z) @ (lam1 * h) + (Z * Z) @ (lam1**2 * c))
+        out = np.array(out)
+    else:
+        out = _data_closure_rows(model, setups, Z, show_progress)
+    if mean == "estimated":
+        out = out + np.array([_mean_part(model.eigvals, st["n"], st["gain"], sigma_T).sum()
+                              for st in setups])[:, None]             # the split's mean
+    return out.reshape((len(n_list),) + z.shape[:-1])
+
+
+def _map_setup(model: DataModel, n: float, sigma_T: float, mean: str, panels, order) -> dict:
+    """What one split size contributes to :func:`closure_map_variances`: the split's (scaled)
+    population, the quadrature, the levels and the resummed node kernel ``B``."""
     n1, _ = _centred(n, mean)
     split = _scaled(model, n1 / n)
     lam1 = split.eigvals
@@ -446,49 +516,84 @@ def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: f
     R = lam1 * F
     beta = lev.u.T @ lev.u / lev.u.shape[0]                      # (L, L)
     B = np.outer(Wk, Wk) / (n1 - beta * (R @ R.T))
-    gain = W @ R
-    if closure == "elliptical":
-        Ptr = R @ F.T                                            # sum_k lam F_i F_i'
-        h = (((B * beta * Ptr) @ F) * F).sum(0)
-        c = ((F * F).T @ (B * (2 * beta - 1)) @ (F * F)).diagonal()
-        out = (Z * Z) @ (lam1 * h) + (Z * Z) @ (lam1**2 * c)
-    else:
-        out = _map_variance_rows(split, lev, B, Wk, Z, gain, sigma_T, n, n1, mean,
-                                 show_progress)
-    if mean == "estimated":
-        out = out + _mean_part(model.eigvals, n, gain, sigma_T).sum()   # the split's mean
-    return out.reshape(z.shape[:-1])
+    mbar = (W @ R) / sigma_T if np.isfinite(sigma_T) else np.zeros(lam1.size)
+    return dict(n=n, n1=n1, c=np.sqrt(n1 / n), lev=lev, F=F, Wk=Wk, B=B, beta=beta, lam1=lam1,
+                gain=W @ R, mbar=mbar, est=mean == "estimated")
 
 
-def _map_variance_rows(split: DataModel, lev: Levels, B, Wk, Z, gain, sigma_T, n, n1, mean,
-                       show_progress):
-    """The ``"data"`` closure of :func:`closure_map_variance`, by sums over rows."""
-    Y, F = split.coords, lev.F
-    N = Y.shape[0]
-    Bf = B * radial_factor(lev)
-    S, L = Z.shape[0], F.shape[0]
-    first, cross = np.zeros(S), np.zeros(S)
-    m = np.zeros((S, L, Y.shape[1]))
-    est = mean == "estimated"
-    mbar = gain / sigma_T if np.isfinite(sigma_T) else np.zeros_like(gain)
-    for a in progress(range(0, N, CHUNK), "fourth moments (rows)", show_progress,
-                      total=-(-N // CHUNK)):
-        y = Y[a:a + CHUNK]
+BASIS_RTOL = 1e-14   #: singular values kept in the shared basis of the renormalised modes
+ROW_CHUNK = 128      #: rows per block of the data closure's single pass
+
+
+def _shared_basis(model: DataModel, setups: list[dict]) -> tuple[np.ndarray, list[np.ndarray]]:
+    r"""Orthonormal rows ``V`` (R, r) spanning, in the whitened coordinates
+    :math:`y_k/\sqrt{\lambda_k}`, every split size's renormalised modes
+    :math:`E_{ik} = c\,F_{ik}` (``c = sqrt(n'/n)`` undoes the split's scaling): with
+    :math:`E\sqrt\lambda = A V` exactly up to ``BASIS_RTOL`` relative, the coefficients ``A``
+    (L, R) per split size. The functions :math:`\sqrt{\lambda_k}/(\lambda_k+\kappa)` of ``k`` for
+    :math:`\kappa` anywhere in a few decades form a numerically low-rank family (a Cauchy
+    kernel), so ``R`` is far below the number of nodes of all split sizes together."""
+    root = np.sqrt(model.eigvals)
+    stacked = np.vstack([st["c"] * st["F"] * root for st in setups])
+    _, sv, Vt = np.linalg.svd(stacked, full_matrices=False)
+    keep = max(1, int((sv > BASIS_RTOL * sv[0]).sum())) if sv.size and sv[0] > 0 else 1
+    V = np.ascontiguousarray(Vt[:keep])
+    return V, [(st["c"] * st["F"] * root) @ V.T for st in setups]
+
+
+def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
+                       show_progress: bool) -> np.ndarray:
+    r"""The ``"data"`` closure of :func:`closure_map_variances` for every split size, by one pass
+    over the rows.
+
+    Per split size, with the split's renormalised modes :math:`F_i` (nodes ``i``), the row
+    projections :math:`\rho_{sji} = \sum_k Y_{jk}F_{ik}z_{sk}` of the split's rows
+    :math:`Y = c\,y` and :math:`G_{jil} = \sum_m Y_{jm}^2F_{im}F_{lm}`, the variance is
+
+    .. math:: \frac1N\sum_j \rho_{sj}^\top(B_f\circ G_j)\rho_{sj}
+              - \sum_k z_{sk}^2\lambda_k'^2\,(F^{2\top}BF^2)_{kk}
+              + \frac{2}{N n' c}\sum_{j,i} W_i\kappa_i\,\rho_{sji}\,g_{ji}
+              \quad(\text{mean estimated}),
+
+    :math:`g_{ji} = \sum_m Y_{jm}^2F_{im}(1-\bar m_m)`. The second term is the square of the
+    rows' first moment :math:`\mathbb E_j[\rho_{sji}Y_j]`, which is exact without the rows:
+    the coordinates are in the population's eigenbasis, so :math:`\frac1N\sum_jY_jY_j^\top =
+    \mathrm{diag}(\lambda')`. In the shared basis (:func:`_shared_basis`),
+    :math:`\rho_{sj} = A\,\psi_{sj}` with :math:`\psi_{sjr} = \sum_k (y_{jk}/\sqrt{\lambda_k})V_{rk}z_{sk}`
+    and :math:`G_j = A\,\Gamma_jA^\top`, :math:`\Gamma_{jrq} = \sum_m (y_{jm}^2/\lambda_m)V_{rm}V_{qm}`:
+    ``psi`` is one matrix product of the rows with all seeds, shared by every split size."""
+    lam = model.eigvals
+    V, coefs = _shared_basis(model, setups)
+    Rk = V.shape[0]
+    VV = (V[:, None, :] * V[None]).reshape(Rk * Rk, -1).T            # (r, R^2)
+    S, N = Z.shape[0], model.coords.shape[0]
+    first = np.zeros((len(setups), S))
+    cross = np.zeros((len(setups), S))
+    kernels = []
+    for st, A in zip(setups, coefs):
+        Bf = st["B"] * radial_factor(st["lev"])
+        gw = (st["c"] ** 2 * st["F"] * (1 - st["mbar"])) if st["est"] else None  # g = y^2 gw^T
+        kernels.append((A, Bf, gw, st["Wk"]))
+    inv_root = 1.0 / np.sqrt(lam)
+    for a in progress(range(0, N, ROW_CHUNK), "fourth moments (rows)", show_progress,
+                      total=-(-N // ROW_CHUNK)):
+        y = model.coords[a:a + ROW_CHUNK]
+        C = y.shape[0]
+        yw = y * inv_root
+        psi = ((yw[:, None, :] * V[None]).reshape(C * Rk, -1) @ Z.T).reshape(C, Rk, S)
+        Gam = ((yw * yw) @ VV).reshape(C, Rk, Rk)
         y2 = y * y
-        GB = ((y2[:, None, :] * F[None]) @ F.T) * Bf                 # (c, L, L)
-        g = y2 @ (F * (1 - mbar)).T if est else None                 # (c, L)
-        for b in range(0, S, SEED_BLOCK):
-            ZF = (Z[b:b + SEED_BLOCK, None, :] * F[None]).reshape(-1, F.shape[1])   # (s L, d)
-            rho = (y @ ZF.T).reshape(len(y), -1, L).transpose(1, 0, 2)  # r_j per node, (s, c, L)
-            first[b:b + SEED_BLOCK] += np.einsum("sji,jil,sjl->s", rho, GB, rho, optimize=True)
-            m[b:b + SEED_BLOCK] += (rho.transpose(0, 2, 1).reshape(-1, len(y)) @ y).reshape(
-                -1, L, y.shape[1])
-            if est:
-                cross[b:b + SEED_BLOCK] += np.einsum("i,sji,ji->s", Wk, rho, g, optimize=True)
-    m *= F[None] / N                                                 # E_j[r (F y)_k] per node
-    second = np.einsum("sik,il,slk->s", m, B, m)
-    out = first / N - second
-    if est:
-        c = np.sqrt(n1 / n)                                          # rows were scaled by c
-        out = out + 2 * cross / N / (n1 * c)
+        for k, (A, Bf, gw, Wk) in enumerate(kernels):
+            G = A @ Gam @ A.T                                        # (C, L, L)
+            H = A.T @ (Bf * G) @ A                                   # (C, R, R)
+            first[k] += (psi * (H @ psi)).sum((0, 1))
+            if gw is not None:
+                v = ((y2 @ gw.T) * Wk) @ A                           # (C, R)
+                cross[k] += np.einsum("jr,jrs->s", v, psi)
+    out = first / N
+    for k, st in enumerate(setups):
+        F2 = st["F"] ** 2
+        out[k] -= (Z * Z) @ (st["lam1"] ** 2 * np.einsum("ik,il,lk->k", F2, st["B"], F2))
+        if st["est"]:
+            out[k] += 2 * cross[k] / N / (st["n1"] * st["c"])
     return out
