@@ -95,7 +95,7 @@ from numpy.typing import ArrayLike
 from ..core.edm import SIGMA_MAX
 from ..util.checks import as_array, check_last_dim, check_n, check_positive, check_s
 from ..util.progress import progress
-from .nongaussian_kappa import DataModel, check_model, data_model, solve_kappa_data  # noqa: F401 (doctest)
+from .nongaussian_kappa import DataModel, check_model, solve_kappa_data
 from .fluctuations import _mean_bookkeeping
 from .fluctuations import cross_split_distance as _gauss_distance
 from .fluctuations import denoiser_variance as _gauss_variance
@@ -107,7 +107,7 @@ CLOSURES = ("data", "elliptical", "gaussian")
 CHUNK = 512      #: rows per block in the row sums (bounds the memory of the node-pair arrays)
 ORDER_MAP = 4    #: Gauss-Legendre nodes per panel for the sampling map here: relative error
                  #: 2e-6 against the default 10 on Fashion-MNIST (16 px), with 0.4 times the
-                 #: nodes, i.e. 0.16 times the node pairs the data closure sums over
+                 #: nodes, i.e. 0.16 times the node pairs of the data closure's per-row forms
 
 
 @dataclass(frozen=True)
@@ -470,6 +470,7 @@ def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *
     -------
     ndarray, shape ``(K,) + z.shape[:-1]``, float64
 
+    >>> from rmtdiff.theory.nongaussian_kappa import data_model
     >>> m = data_model(np.random.default_rng(0).standard_normal((200, 6)))
     >>> closure_map_variances(m, [20, 50], np.ones(6), sigma_T=80.0).shape
     (2,)
