@@ -88,6 +88,7 @@ with the map.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -106,8 +107,10 @@ from .trajectories import PANELS, _mean_part, map_nodes, split_map_variance
 CLOSURES = ("data", "elliptical", "gaussian")
 CHUNK = 512      #: rows per block in the row sums (bounds the memory of the node-pair arrays)
 ORDER_MAP = 4    #: Gauss-Legendre nodes per panel for the sampling map here: relative error
-                 #: 2e-6 against the default 10 on Fashion-MNIST (16 px), with 0.4 times the
-                 #: nodes, i.e. 0.16 times the node pairs of the data closure's per-row forms
+                 #: 2e-6 against the default 10 on Fashion-MNIST (16 px), 1.4e-5 at d/n = 1 and
+                 #: 2e-6 elsewhere against 16 on an elliptical population (3 nodes: 9e-5; the
+                 #: convergence test in tests/theory/test_nongaussian_fluctuations.py), with 0.4
+                 #: times the nodes of the default, 0.16 times the node pairs
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,8 @@ def _scaled(model: DataModel, factor: float) -> DataModel:
     if factor == 1.0:
         return model
     g = model.gaussian
-    return DataModel(type(g)(g.mean, g.eigvals * factor, g.eigvecs), model.coords * np.sqrt(factor))
+    return DataModel(type(g)(g.mean, g.eigvals * factor, g.eigvecs), model.coords,
+                     model.scale * factor)                           # the rows are not copied
 
 
 def _row_moments(model: DataModel, lev: Levels, i: int, V: np.ndarray | None, X: np.ndarray):
@@ -218,13 +222,13 @@ def _row_moments(model: DataModel, lev: Levels, i: int, V: np.ndarray | None, X:
     the closure eq. closure-data, E_j[p^2 r] (third moment) and E_j[p^2], shapes (m, p) (or (m,)
     summed over all modes)."""
     F = lev.F[i]
-    N = model.coords.shape[0]
+    N = model.size
     m = X.shape[0]
     shape = (m,) if V is None else (m, V.shape[0])
     s_a, s_a2, s_pa = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     s_vec = np.zeros((F.size, m))                                    # sum_j w r F y_j (V None)
-    for a in range(0, N, CHUNK):
-        Yf = model.coords[a:a + CHUNK] * F                           # rows of F y_j
+    for _, y in model.blocks(CHUNK):
+        Yf = y * F                                                   # rows of F y_j
         r = Yf @ X.T                                                 # r_j, (c, m)
         if V is None:
             g = (Yf * Yf).sum(1)                                     # |F y_j|^2
@@ -432,7 +436,7 @@ def closure_map_variance(model: DataModel, n: float, z: ArrayLike, *, sigma_T: f
 def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *,
                           sigma_T: float = SIGMA_MAX, mean: str = "known", closure: str = "data",
                           panels: int | None = PANELS, order: int = ORDER_MAP,
-                          show_progress: bool = False) -> np.ndarray:
+                          show_progress: bool = False, backend: RowBackend | None = None) -> np.ndarray:
     r""":func:`closure_map_variance` at several split sizes at once, shape
     ``(len(n_values),) + z.shape[:-1]``.
 
@@ -465,6 +469,10 @@ def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *
     show_progress : bool
         Progress bars (with the time left) over the split sizes' levels and the row chunks of
         the ``"data"`` closure.
+    backend : optional
+        Where the ``"data"`` closure's pass over the rows runs (default :data:`NUMPY`; see
+        :func:`_data_closure_rows`, and :func:`rmtdiff.experiments.row_backend.row_backend` for
+        torch on a GPU). The other closures ignore it.
 
     Returns
     -------
@@ -498,7 +506,7 @@ def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *
             out.append((Z * Z) @ (lam1 * h) + (Z * Z) @ (lam1**2 * c))
         out = np.array(out)
     else:
-        out = _data_closure_rows(model, setups, Z, show_progress)
+        out = _data_closure_rows(model, setups, Z, show_progress, backend)
     if mean == "estimated":
         out = out + np.array([_mean_part(model.eigvals, st["n"], st["gain"], sigma_T).sum()
                               for st in setups])[:, None]             # the split's mean
@@ -518,12 +526,64 @@ def _map_setup(model: DataModel, n: float, sigma_T: float, mean: str, panels, or
     beta = lev.u.T @ lev.u / lev.u.shape[0]                      # (L, L)
     B = np.outer(Wk, Wk) / (n1 - beta * (R @ R.T))
     mbar = (W @ R) / sigma_T if np.isfinite(sigma_T) else np.zeros(lam1.size)
-    return dict(n=n, n1=n1, c=np.sqrt(n1 / n), lev=lev, F=F, Wk=Wk, B=B, beta=beta, lam1=lam1,
-                gain=W @ R, mbar=mbar, est=mean == "estimated")
+    # the per-row levels (N x L) are not kept: of them the closure needs the radial factor
+    return dict(n=n, n1=n1, c=np.sqrt(n1 / n), F=F, Wk=Wk, B=B, Bf=B * radial_factor(lev),
+                beta=beta, lam1=lam1, gain=W @ R, mbar=mbar, est=mean == "estimated")
 
+
+class RowBackend(Protocol):
+    """What holds the arrays of the data closure's pass over the rows (see
+    :func:`_data_closure_rows`): NumPy (:data:`NUMPY`) or torch tensors on a device
+    (:class:`rmtdiff.experiments.row_backend.TorchBackend`)."""
+
+    rows: int
+
+    def asarray(self, a: np.ndarray) -> Any:
+        """``a`` as the backend's array.
+
+        Parameters
+        ----------
+        a : ndarray
+            A float64 NumPy array.
+
+        Returns
+        -------
+        array
+            The same values where the pass computes (e.g. a float64 tensor on a GPU).
+        """
+
+    def to_numpy(self, a: Any) -> np.ndarray:
+        """A backend array back as NumPy.
+
+        Parameters
+        ----------
+        a : array
+            An array made by :meth:`asarray` or computed from such arrays.
+
+        Returns
+        -------
+        ndarray
+            Its values, float64.
+        """
+
+
+class _NumpyBackend:
+    """The default array backend of the data closure's pass over the rows: NumPy itself."""
+
+    rows = 128   #: rows per block (the node-pair arrays of a block stay in the CPU's caches)
+
+    @staticmethod
+    def asarray(a: np.ndarray) -> np.ndarray:
+        return a
+
+    @staticmethod
+    def to_numpy(a: np.ndarray) -> np.ndarray:
+        return a
+
+
+NUMPY = _NumpyBackend()   #: NumPy on the CPU, ``_NumpyBackend.rows`` rows per block
 
 BASIS_RTOL = 1e-14   #: singular values kept in the shared basis of the renormalised modes
-ROW_CHUNK = 128      #: rows per block of the data closure's single pass
 
 
 def _shared_basis(model: DataModel, setups: list[dict]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -543,7 +603,7 @@ def _shared_basis(model: DataModel, setups: list[dict]) -> tuple[np.ndarray, lis
 
 
 def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
-                       show_progress: bool) -> np.ndarray:
+                       show_progress: bool, backend: RowBackend | None = None) -> np.ndarray:
     r"""The ``"data"`` closure of :func:`closure_map_variances` for every split size, by one pass
     over the rows.
 
@@ -562,35 +622,44 @@ def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
     \mathrm{diag}(\lambda')`. In the shared basis (:func:`_shared_basis`),
     :math:`\rho_{sj} = A\,\psi_{sj}` with :math:`\psi_{sjr} = \sum_k (y_{jk}/\sqrt{\lambda_k})V_{rk}z_{sk}`
     and :math:`G_j = A\,\Gamma_jA^\top`, :math:`\Gamma_{jrq} = \sum_m (y_{jm}^2/\lambda_m)V_{rm}V_{qm}`:
-    ``psi`` is one matrix product of the rows with all seeds, shared by every split size."""
+    ``psi`` is one matrix product of the rows with all seeds, shared by every split size.
+
+    ``backend`` (default :data:`NUMPY`) holds the arrays of the pass: anything with
+    ``asarray(ndarray)``, ``to_numpy(array)`` and ``rows`` (rows per block) whose arrays support
+    NumPy's ``@``, broadcasting, ``reshape``, ``.T`` and ``sum(axes)``, e.g. torch tensors on a
+    GPU (:func:`rmtdiff.experiments.row_backend.row_backend`; this module imports no torch)."""
     lam = model.eigvals
+    xp = NUMPY if backend is None else backend
     V, coefs = _shared_basis(model, setups)
     Rk = V.shape[0]
     VV = (V[:, None, :] * V[None]).reshape(Rk * Rk, -1).T            # (r, R^2)
-    S, N = Z.shape[0], model.coords.shape[0]
-    first = np.zeros((len(setups), S))
-    cross = np.zeros((len(setups), S))
+    S, N = Z.shape[0], model.size
+    first = xp.asarray(np.zeros((len(setups), S)))
+    cross = xp.asarray(np.zeros((len(setups), S)))
     kernels = []
     for st, A in zip(setups, coefs):
-        Bf = st["B"] * radial_factor(st["lev"])
         gw = (st["c"] ** 2 * st["F"] * (1 - st["mbar"])) if st["est"] else None  # g = y^2 gw^T
-        kernels.append((A, Bf, gw, st["Wk"]))
-    inv_root = 1.0 / np.sqrt(lam)
-    for a in progress(range(0, N, ROW_CHUNK), "fourth moments (rows)", show_progress,
-                      total=-(-N // ROW_CHUNK)):
-        y = model.coords[a:a + ROW_CHUNK]
+        kernels.append((xp.asarray(A), xp.asarray(st["Bf"]),
+                        None if gw is None else xp.asarray(np.ascontiguousarray(gw.T)),
+                        xp.asarray(st["Wk"])))
+    inv_root, V, VV, ZT = (xp.asarray(a) for a in (1.0 / np.sqrt(lam), V, VV,
+                                                     np.ascontiguousarray(Z.T)))
+    for _, y in progress(model.blocks(xp.rows), "fourth moments (rows)", show_progress,
+                         total=-(-N // xp.rows)):
+        y = xp.asarray(y)
         C = y.shape[0]
         yw = y * inv_root
-        psi = ((yw[:, None, :] * V[None]).reshape(C * Rk, -1) @ Z.T).reshape(C, Rk, S)
+        psi = ((yw[:, None, :] * V[None]).reshape(C * Rk, -1) @ ZT).reshape(C, Rk, S)
         Gam = ((yw * yw) @ VV).reshape(C, Rk, Rk)
         y2 = y * y
-        for k, (A, Bf, gw, Wk) in enumerate(kernels):
+        for k, (A, Bf, gwT, Wk) in enumerate(kernels):
             G = A @ Gam @ A.T                                        # (C, L, L)
             H = A.T @ (Bf * G) @ A                                   # (C, R, R)
             first[k] += (psi * (H @ psi)).sum((0, 1))
-            if gw is not None:
-                v = ((y2 @ gw.T) * Wk) @ A                           # (C, R)
-                cross[k] += np.einsum("jr,jrs->s", v, psi)
+            if gwT is not None:
+                v = ((y2 @ gwT) * Wk) @ A                            # (C, R)
+                cross[k] += (v[:, None, :] @ psi).sum((0, 1))       # sum_jr v_jr psi_jrs
+    first, cross = xp.to_numpy(first), xp.to_numpy(cross)
     out = first / N
     for k, st in enumerate(setups):
         F2 = st["F"] ** 2

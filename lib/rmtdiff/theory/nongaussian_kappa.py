@@ -67,13 +67,17 @@ stops when the bracket or the step is below a relative ``XTOL``. One iteration c
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..util.checks import as_array, check_n, check_s
+from ..util.progress import progress
 from .kappa import KappaConvergenceError, solve_kappa
 from ..core.spectra import Gaussian, fit_gaussian
 
@@ -81,36 +85,94 @@ XTOL = 1e-13     #: relative width (bracket or Newton step) at which a ridge sto
 MAX_ITER = 200   #: iterations before giving up (bisection alone needs about 100)
 
 
+ROWS = 2048      #: rows per block when a computation visits the rotated rows (bounds its memory)
+
+
 @dataclass(frozen=True)
 class DataModel:
     """A population (its images as rows) in its own eigenbasis.
+
+    Every computation visits the rows in blocks of ``ROWS`` (:meth:`blocks`), so that ``coords``
+    may be a memory map (:func:`data_model` with ``store=``) and nothing of size ``N x r`` is made
+    besides it.
 
     Attributes
     ----------
     gaussian : Gaussian
         Mean and covariance of the rows (covariance divided by ``N``).
-    coords : ndarray, shape (N, r)
+    coords : ndarray or numpy.memmap, shape (N, r), float64
         Coordinates :math:`y_{jk}` of the centred rows along the ``r`` eigenvectors with positive
-        eigenvalues; the column means of :math:`y_{jk}^2` are the eigenvalues.
+        eigenvalues, divided by ``sqrt(scale)``; the column means of ``scale * coords**2`` are the
+        eigenvalues.
+    scale : float
+        The rows are ``sqrt(scale) * coords`` (1 unless the model is another's rescaled, a split's
+        centred covariance being ``(n-1)/n`` times a known-mean one; the rescaled model shares
+        the other's ``coords`` instead of copying them).
     """
 
     gaussian: Gaussian
     coords: np.ndarray
+    scale: float = 1.0
 
     @property
     def eigvals(self) -> np.ndarray:
         r"""The ``r`` positive eigenvalues :math:`\lambda_k`, decreasing, shape (r,)."""
         return self.gaussian.eigvals
 
-    @cached_property
-    def rows(self) -> np.ndarray:
-        """The centred images back in pixel coordinates, shape (N, d) (computed once)."""
-        return self.coords @ self.gaussian.eigvecs.T
+    @property
+    def size(self) -> int:
+        """The number ``N`` of rows."""
+        return int(self.coords.shape[0])
+
+    def blocks(self, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """The rows :math:`y_j` in consecutive blocks, as ``(start, block)`` with ``block`` a
+        float64 array of shape (<= rows, r) (``scale`` applied).
+
+        Parameters
+        ----------
+        rows : int, optional
+            Rows per block (default ``ROWS``).
+
+        Yields
+        ------
+        (int, ndarray)
+
+        >>> m = data_model(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0]]))
+        >>> [(a, y.shape) for a, y in m.blocks(2)]
+        [(0, (2, 2)), (2, (1, 2))]
+        """
+        root = np.sqrt(self.scale)
+        rows = ROWS if rows is None else rows
+        for a in range(0, self.size, rows):
+            y = np.asarray(self.coords[a:a + rows], dtype=np.float64)
+            yield a, (y * root if self.scale != 1.0 else y)
 
     @cached_property
-    def sq(self) -> np.ndarray:
-        """Squared coordinates :math:`y_{jk}^2`, shape (N, r)."""
-        return self.coords * self.coords
+    def rows(self) -> np.ndarray:
+        """The centred images back in pixel coordinates, shape (N, d) (computed once; for the
+        small populations of the checks: it is the full ``N x d`` array)."""
+        return np.vstack([y @ self.gaussian.eigvecs.T for _, y in self.blocks()])
+
+    def sq_products(self, *F: np.ndarray) -> list[np.ndarray]:
+        r"""The products :math:`\sum_k y_{jk}^2F_{kl}` of the squared coordinates with each matrix
+        ``F`` (r, S), in one pass over the rows.
+
+        Parameters
+        ----------
+        *F : ndarray, shape (r, S_i)
+            Weights of the modes.
+
+        Returns
+        -------
+        list of ndarray, shapes (N, S_i), float64
+        """
+        cols = np.cumsum([0] + [f.shape[1] for f in F])
+        both = np.hstack(F) * self.scale          # scale y^2 through the weights: no copy of y
+        out = np.empty((self.size, cols[-1]))
+        for a in range(0, self.size, ROWS):
+            y = np.asarray(self.coords[a:a + ROWS], dtype=np.float64)
+            np.matmul(y * y, both, out=out[a:a + y.shape[0]])    # one product for all F
+        return [out[:, i:j] for i, j in zip(cols[:-1], cols[1:])]
 
     def q(self, kappa: ArrayLike) -> np.ndarray:
         r""":math:`q_j(\kappa) = \sum_k y_{jk}^2/(\lambda_k+\kappa)` for every row: shape (N,) for
@@ -132,8 +194,8 @@ class DataModel:
         ([2.0, 0.5], [0.6667, 0.6667, 1.3333, 1.3333])
         """
         kappa = np.asarray(kappa, dtype=np.float64)
-        return self.sq @ (1.0 / (self.eigvals[:, None] + kappa.ravel()[None])).reshape(
-            (self.eigvals.size,) + kappa.shape)
+        F = 1.0 / (self.eigvals[:, None] + kappa.ravel()[None])
+        return self.sq_products(F)[0].reshape((self.size,) + kappa.shape)
 
     def radial(self, kappa: ArrayLike) -> np.ndarray:
         r"""The radial part :math:`\tilde q_j(\kappa)` of the quadratic forms, eq. :eq:`radial`:
@@ -157,7 +219,7 @@ class DataModel:
         True
         """
         kappa = np.asarray(kappa, dtype=np.float64)
-        q = self.q(kappa).reshape(self.sq.shape[0], -1)
+        q = self.q(kappa).reshape(self.size, -1)
         return _shrink(q, self.eigvals, kappa.ravel())[0].reshape(q.shape[:1] + kappa.shape)
 
 
@@ -173,20 +235,32 @@ def _shrink(q: np.ndarray, lam: np.ndarray, kappa: np.ndarray):
     return d1 * (1.0 + c * (q / safe - 1.0)), c
 
 
-def data_model(X: ArrayLike, gaussian: Gaussian | None = None) -> DataModel:
+def data_model(X: ArrayLike, gaussian: Gaussian | None = None, *,
+               store: str | os.PathLike | None = None, show_progress: bool = False) -> DataModel:
     r"""The :class:`DataModel` of the rows of ``X`` (N, d): fit, rotate.
 
     :math:`y_{jk} = u_k^\top(x_j - \hat\mu)` for the ``r`` eigenvectors :math:`u_k` with positive
     eigenvalues of :math:`\hat\Sigma = \frac1N\sum_j (x_j-\hat\mu)(x_j-\hat\mu)^\top`, the
     ingredients of :eq:`kappa-data` and :eq:`radial`.
 
+    ``X`` is read in blocks of ``ROWS`` rows and converted to float64 one block at a time, so it
+    may be a memory map or any dtype (uint8 images, float32) without a float64 copy of it; the
+    memory this takes is that of ``coords``, :math:`8Nr` bytes (in a file with ``store``).
+
     Parameters
     ----------
-    X : array_like, shape (N, d)
-        The population's images as rows, ``N >= 2``.
+    X : array_like or numpy.memmap, shape (N, d)
+        The population's images as rows, ``N >= 2``, finite.
     gaussian : Gaussian, optional
         Their mean and covariance already decomposed (e.g. by
-        :func:`rmtdiff.data.statistics.dataset_statistics`), so that it is not done twice.
+        :func:`rmtdiff.data.statistics.dataset_statistics`, which also reads ``X`` in blocks), so
+        that it is not done twice. Without it :func:`~rmtdiff.core.spectra.fit_gaussian` fits
+        ``X`` (in memory, float64).
+    store : path, optional
+        A ``.npy`` file for ``coords`` (a memory map; written under a temporary name and renamed
+        when complete), for populations whose rotated rows do not fit in memory.
+    show_progress : bool
+        A progress bar over the blocks of the rotation.
 
     Returns
     -------
@@ -196,14 +270,40 @@ def data_model(X: ArrayLike, gaussian: Gaussian | None = None) -> DataModel:
     >>> data_model(np.array([[1.0, 0.0], [-1.0, 0.0]])).coords.shape
     (2, 1)
     """
-    X = as_array(X, "X", ndim=2)
-    if X.shape[0] < 2:
-        raise ValueError(f"X must hold at least 2 rows (images); got {X.shape[0]}")
+    if not hasattr(X, "shape") or not hasattr(X, "dtype"):
+        X = as_array(X, "X")
+    if len(X.shape) != 2:
+        raise ValueError(f"X must be a 2-D array of rows (N, d); got shape {X.shape}")
+    N, d = X.shape
+    if N < 2:
+        raise ValueError(f"X must hold at least 2 rows (images); got {N}")
     g = fit_gaussian(X) if gaussian is None else gaussian
-    if g.mean.shape != (X.shape[1],):
-        raise ValueError(f"gaussian must have dimension d = {X.shape[1]} (the columns of X); "
+    if g.mean.shape != (d,):
+        raise ValueError(f"gaussian must have dimension d = {d} (the columns of X); "
                          f"got {g.mean.shape[0]}")
-    return DataModel(g, (X - g.mean) @ g.eigvecs)
+    r = g.eigvals.size
+    if store is None:
+        coords, tmp = np.empty((N, r)), None
+    else:
+        store = Path(store)
+        tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
+        coords = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(N, r))
+    try:
+        for a in progress(range(0, N, ROWS), f"rotating {N} x {d} rows", show_progress):
+            block = np.asarray(X[a:a + ROWS], dtype=np.float64)
+            if not np.all(np.isfinite(block)):
+                row = a + int(np.argwhere(~np.isfinite(block))[0, 0])
+                raise ValueError(f"X has a NaN or inf in row {row}")
+            coords[a:a + block.shape[0]] = (block - g.mean) @ g.eigvecs
+        if tmp is not None:
+            coords.flush()
+            del coords
+            os.replace(tmp, store)
+            coords = np.load(store, mmap_mode="r")
+    finally:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+    return DataModel(g, coords)
 
 
 def gaussian_surrogate(model: DataModel) -> DataModel:
@@ -265,9 +365,10 @@ def _residual(log_k: np.ndarray, s: np.ndarray, model: DataModel, n: float):
     lam = model.eigvals
     k = np.exp(log_k)
     F = 1.0 / (lam[:, None] + k[None])                        # (r, S)
-    q, c = _shrink(model.sq @ F, lam, k)                      # (N, S): the radial part
+    q, q2 = model.sq_products(F, F**2)                        # one pass over the rows
+    q, c = _shrink(q, lam, k)                                 # (N, S): the radial part
     # dq~/dkappa, taking the shrink factor as constant (Newton is safeguarded by the bracket)
-    dq = -(c * (model.sq @ F**2) + (1 - c) * (lam[:, None] * F**2).sum(0))
+    dq = -(c * q2 + (1 - c) * (lam[:, None] * F**2).sum(0))
     a = s / k
     w = 1.0 / (a + q / n)
     h = (q * w).mean(0) - (lam[:, None] * F).sum(0)
@@ -329,9 +430,9 @@ def solve_kappa_data(s: ArrayLike, model: DataModel, n: float,
     s_t = flat[todo]
     lo = np.log(s_t)
     hi = np.log(s_t + lam.sum() / n)
-    h_lo, _ = _residual(lo, s_t, model, n)
+    h_ends, _ = _residual(np.concatenate([lo, hi]), np.concatenate([s_t, s_t]), model, n)
+    h_lo, h_hi = h_ends[:s_t.size], h_ends[s_t.size:]          # both ends in one pass
     exact = h_lo >= 0                                          # only when every q_j is 0
-    h_hi, _ = _residual(hi, s_t, model, n)
     for _ in range(MAX_ITER):
         low = h_hi <= 0
         if not low.any():
