@@ -12,7 +12,8 @@ from rmtdiff.core.spectra import Gaussian
 #: the tests that need torch: the network layer (rmtdiff.nets) and what trains, samples or keys
 #: networks. tests/test_torch_free.py checks that every other test module collects without it.
 NEEDS_TORCH = ["nets/*", "experiments/test_network_components.py", "experiments/test_sweep.py",
-               "util/test_codehash.py", "test_bench_gpu_networks.py"]
+               "util/test_codehash.py", "test_bench_gpu_networks.py",
+               "experiments/test_row_backend.py"]
 try:
     import torch  # noqa: F401
     collect_ignore_glob = []

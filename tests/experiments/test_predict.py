@@ -54,3 +54,32 @@ def test_predict_command_on_a_small_dataset(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["predict", "--data", str(path), "--n", "1,10"])
     assert "split sizes >= 2" in capsys.readouterr().err
+
+
+def test_predict_command_scratch_file_and_device(tmp_path, capsys):
+    """--scratch keeps the rotated rows in a file there (for datasets larger than memory) and
+    removes it afterwards; the numbers equal those of the in-memory rows (same operations, to
+    1e-12); --device cpu forces NumPy; --device cuda without a GPU is an error saying so."""
+    import json
+    from rmtdiff.__main__ import main
+    g = np.random.default_rng(2)
+    path = tmp_path / "tiny.npy"
+    np.save(path, np.clip(g.standard_normal((200, 6, 6)) * 0.3, -1, 1).astype(np.float32))
+    res = {}
+    for name, extra in (("memory", []), ("file", ["--scratch", str(tmp_path / "scratch")])):
+        out = tmp_path / name
+        assert main(["predict", "--data", str(path), "--n", "20,60", "--seeds", "8", "--model",
+                     "data", "--device", "cpu", "--out", str(out)] + extra) == 0
+        res[name] = json.loads((out / "predict.json").read_text())["mse_mean"]
+    assert list((tmp_path / "scratch").iterdir()) == []
+    np.testing.assert_allclose(res["file"], res["memory"], rtol=1e-12)
+    capsys.readouterr()
+    try:
+        import torch
+        has_gpu = torch.cuda.is_available()
+    except ImportError:                                   # make test-notorch
+        has_gpu = False
+    if not has_gpu:
+        assert main(["predict", "--data", str(path), "--n", "20", "--seeds", "2", "--model",
+                     "data", "--device", "cuda", "--out", str(tmp_path / "c")]) == 2
+        assert "use device='cpu'" in capsys.readouterr().err

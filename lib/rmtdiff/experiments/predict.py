@@ -33,6 +33,7 @@ from ..theory.nongaussian_kappa import DataModel, data_model
 from ..theory.kappa import solve_kappa
 from ..core.spectra import Gaussian
 from ..theory.trajectories import _centred, split_map_variance
+from .row_backend import DEVICES, row_backend
 
 MODELS = ("gaussian", "elliptical", "data")
 
@@ -67,7 +68,7 @@ def _check_n_values(n):
 
 def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
                             sigma_T: float = SIGMA_MAX, model: str = "gaussian",
-                            show_progress: bool = False) -> np.ndarray:
+                            show_progress: bool = False, device: str = "auto") -> np.ndarray:
     r"""Expected per-pixel squared distance between the final linear-sampler images of two
     independent splits of ``n`` images (with replacement, own mean and covariance), seed by seed.
 
@@ -84,6 +85,11 @@ def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
         The law (see the module docstring).
     show_progress : bool
         Progress bars for the long stages of the ``"data"`` closure.
+    device : {"auto", "cpu", "cuda"}
+        Where the ``"data"`` closure's pass over the rows runs
+        (:func:`rmtdiff.experiments.row_backend.row_backend`): ``"auto"`` takes the GPU when
+        torch sees one; ``"cpu"`` forces NumPy. The other models run on the CPU (their cost
+        per seed is :math:`O(d)`).
 
     Returns
     -------
@@ -105,11 +111,14 @@ def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
         raise ValueError(f"z must have last dimension D = {D} (pixels of X); got shape {z.shape}")
     sigma_T = check_positive(sigma_T, "sigma_T")
     n_arr = _check_n_values(n)
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}; got {device!r}")
+    backend = row_backend(device) if model == "data" else None    # the others are O(d) per seed
     coords = (z - g.mean / sigma_T) @ g.eigvecs                  # seeds relative to the mean
     if isinstance(pop, DataModel):                                # one pass for all n
         out = 2 * closure_map_variances(pop, np.atleast_1d(n_arr), coords, sigma_T=sigma_T,
                                         mean="estimated", closure=model,
-                                        show_progress=show_progress) / D
+                                        show_progress=show_progress, backend=backend) / D
     else:
         out = [2 * split_map_variance(g.eigvals, ni, coords, sigma_T=sigma_T, order=ORDER_MAP) / D
                for ni in np.atleast_1d(n_arr)]

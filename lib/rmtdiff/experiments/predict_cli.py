@@ -9,6 +9,7 @@ of two diffusion models trained on independent splits of ``n`` images will be fr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,13 +54,19 @@ def _parser() -> argparse.ArgumentParser:
                     help="comma-separated split sizes (default 300,1000,3000,10000)")
     pr.add_argument("--model", choices=("gaussian", "elliptical", "data"), default="gaussian",
                     help="gaussian: the paper's law; elliptical: corrected for the spread of "
-                         "image norms (same cost); data: the data's fourth moments (slow for "
-                         "large images)")
+                         "image norms (same cost); data: the data's fourth moments (one pass over "
+                         "the images: about 3 min for CIFAR-10 and 1000 seeds on 2 cores)")
     pr.add_argument("--seeds", type=_positive_int, default=1000, help="seeds (default 1000)")
     pr.add_argument("--sigma-T", type=float, default=SIGMA_MAX,
                     help=f"initial noise level (default {SIGMA_MAX:g})")
     pr.add_argument("--limit", type=_positive_int, default=None,
                     help="use only the first LIMIT images")
+    pr.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                    help="where --model data's pass over the rows runs: auto (the GPU when torch "
+                         "sees one), cpu, cuda")
+    pr.add_argument("--scratch", default=None,
+                    help="folder for a file of the rotated rows (--model data/elliptical), for "
+                         "datasets whose N x d float64 copy does not fit in memory")
     pr.add_argument("--out", default=None,
                     help="folder for predict.json and predict.png (default predict-<data name>)")
     return p
@@ -73,7 +80,7 @@ def predict_command(args: argparse.Namespace) -> dict:
     ----------
     args : argparse.Namespace
         The parsed options of :func:`_parser` (``data``, ``size``, ``n``, ``model``, ``seeds``,
-        ``sigma_T``, ``limit``, ``out``).
+        ``sigma_T``, ``limit``, ``device``, ``scratch``, ``out``).
 
     Returns
     -------
@@ -95,10 +102,21 @@ def predict_command(args: argparse.Namespace) -> dict:
         raise ValueError(f"--data {args.data} holds {N} image; the prediction needs at least 2")
     print(f"{args.data}: {N} images of {D} values ({data.shape})", file=sys.stderr)
     stats = dataset_statistics(X, show_progress=True)              # cached by content
-    pop = stats if args.model == "gaussian" else data_model(X, stats)  # one decomposition
     z = seed_noise(range(args.seeds), D)
-    mse = np.atleast_2d(predict_cross_split_mse(pop, args.n, z, sigma_T=args.sigma_T,
-                                                model=args.model, show_progress=True))
+    store = None
+    if args.model != "gaussian" and args.scratch:
+        Path(args.scratch).mkdir(parents=True, exist_ok=True)
+        store = Path(args.scratch) / f"rows-{os.getpid()}.npy"
+    try:                                                           # one decomposition
+        pop = stats if args.model == "gaussian" else data_model(X, stats, store=store,
+                                                                show_progress=True)
+        mse = np.atleast_2d(predict_cross_split_mse(pop, args.n, z, sigma_T=args.sigma_T,
+                                                    model=args.model, show_progress=True,
+                                                    device=args.device))
+    finally:
+        if store is not None:
+            pop = None
+            store.unlink(missing_ok=True)                          # the scratch file goes
     print(f"prediction ({args.model} model, {args.seeds} seeds x {len(args.n)} n): "
           f"{time.perf_counter() - t0:.1f} s so far", file=sys.stderr)
     lam = stats.eigvals
