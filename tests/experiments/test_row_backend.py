@@ -27,6 +27,10 @@ def test_torch_pass_equals_numpy(rng):
                                     backend=TorchBackend("cpu", rows=37))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
+    # a GPU's bound on a block's (rows, R, seeds) arrays: here one row per block
+    got = dfl.closure_map_variances(m, [20, 80, 300], z, sigma_T=80.0, mean="estimated",
+                                    backend=TorchBackend("cpu", rows=37, block_bytes=1))
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=0)
 
 
 def test_device_choice():

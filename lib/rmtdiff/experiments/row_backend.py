@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     import torch
 
 DEVICES = ("auto", "cpu", "cuda")
-GPU_ROWS = 4096   #: rows per block on a GPU (a block's node-pair arrays: ~0.1-1 GB at CIFAR size)
+GPU_ROWS = 4096   #: rows per block on a GPU at most (fewer for many seeds: see BLOCK_BYTES)
+BLOCK_BYTES = 2**30   #: the largest of a block's arrays on a GPU, rows x R x seeds x 8 bytes
 
 
 class TorchBackend:
@@ -26,15 +27,19 @@ class TorchBackend:
     device : str or torch.device
         The torch device, e.g. ``"cuda"`` (or ``"cpu"``, to test the torch path without a GPU).
     rows : int
-        Rows per block.
+        Rows per block at most.
+    block_bytes : int
+        Fewer rows per block where a block's ``(rows, R, seeds)`` arrays would exceed this.
     """
 
-    def __init__(self, device: str | torch.device, rows: int = GPU_ROWS) -> None:
+    def __init__(self, device: str | torch.device, rows: int = GPU_ROWS,
+                 block_bytes: int = BLOCK_BYTES) -> None:
         import torch
 
         self.torch = torch
         self.device = torch.device(device)
         self.rows = int(rows)
+        self.block_bytes = int(block_bytes)
 
     def asarray(self, a: np.ndarray) -> torch.Tensor:
         """``a`` as a float64 tensor on the device.
@@ -47,7 +52,8 @@ class TorchBackend:
         -------
         torch.Tensor
         """
-        return self.torch.as_tensor(np.asarray(a, dtype=np.float64), device=self.device)
+        # a block of a read-only memory map is copied (torch wants writable memory)
+        return self.torch.as_tensor(np.require(a, np.float64, ["C", "W"]), device=self.device)
 
     def to_numpy(self, t: torch.Tensor) -> np.ndarray:
         """A tensor back as a float64 NumPy array.

@@ -514,8 +514,9 @@ def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *
 
 
 def _map_setup(model: DataModel, n: float, sigma_T: float, mean: str, panels, order) -> dict:
-    """What one split size contributes to :func:`closure_map_variances`: the split's (scaled)
-    population, the quadrature, the levels and the resummed node kernel ``B``."""
+    """What one split size contributes to :func:`closure_map_variances`: the quadrature, the
+    renormalised modes ``F``, the resummed node kernel ``B`` (and ``Bf``, with the radial
+    factor) and the expected map's gain and mean part."""
     n1, _ = _centred(n, mean)
     split = _scaled(model, n1 / n)
     lam1 = split.eigvals
@@ -625,7 +626,8 @@ def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
     ``psi`` is one matrix product of the rows with all seeds, shared by every split size.
 
     ``backend`` (default :data:`NUMPY`) holds the arrays of the pass: anything with
-    ``asarray(ndarray)``, ``to_numpy(array)`` and ``rows`` (rows per block) whose arrays support
+    ``asarray(ndarray)``, ``to_numpy(array)``, ``rows`` (rows per block) and optionally
+    ``block_bytes`` (fewer rows per block when ``rows x R x S x 8`` exceeds it) whose arrays support
     NumPy's ``@``, broadcasting, ``reshape``, ``.T`` and ``sum(axes)``, e.g. torch tensors on a
     GPU (:func:`rmtdiff.experiments.row_backend.row_backend`; this module imports no torch)."""
     lam = model.eigvals
@@ -644,8 +646,11 @@ def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
                         xp.asarray(st["Wk"])))
     inv_root, V, VV, ZT = (xp.asarray(a) for a in (1.0 / np.sqrt(lam), V, VV,
                                                      np.ascontiguousarray(Z.T)))
-    for _, y in progress(model.blocks(xp.rows), "fourth moments (rows)", show_progress,
-                         total=-(-N // xp.rows)):
+    rows = xp.rows                      # a block's (rows, R, S) arrays within the backend's bound
+    if getattr(xp, "block_bytes", None):
+        rows = max(1, min(rows, xp.block_bytes // (8 * Rk * S)))
+    for _, y in progress(model.blocks(rows), "fourth moments (rows)", show_progress,
+                         total=-(-N // rows)):
         y = xp.asarray(y)
         C = y.shape[0]
         yw = y * inv_root

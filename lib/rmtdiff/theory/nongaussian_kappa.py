@@ -92,9 +92,9 @@ ROWS = 2048      #: rows per block when a computation visits the rotated rows (b
 class DataModel:
     """A population (its images as rows) in its own eigenbasis.
 
-    Every computation visits the rows in blocks of ``ROWS`` (:meth:`blocks`), so that ``coords``
-    may be a memory map (:func:`data_model` with ``store=``) and nothing of size ``N x r`` is made
-    besides it.
+    The theory's computations visit the rows in blocks (:meth:`blocks`, :meth:`sq_products`), so
+    that ``coords`` may be a memory map (:func:`data_model` with ``store=``) and they make no other
+    ``N x r`` array (:attr:`rows`, for the small populations of the checks, is one).
 
     Attributes
     ----------
@@ -126,7 +126,8 @@ class DataModel:
 
     def blocks(self, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """The rows :math:`y_j` in consecutive blocks, as ``(start, block)`` with ``block`` a
-        float64 array of shape (<= rows, r) (``scale`` applied).
+        float64 array of shape (<= rows, r) (``scale`` applied; with ``scale == 1`` a view of
+        ``coords``, not to be modified).
 
         Parameters
         ----------
@@ -282,13 +283,10 @@ def data_model(X: ArrayLike, gaussian: Gaussian | None = None, *,
         raise ValueError(f"gaussian must have dimension d = {d} (the columns of X); "
                          f"got {g.mean.shape[0]}")
     r = g.eigvals.size
-    if store is None:
-        coords, tmp = np.empty((N, r)), None
-    else:
-        store = Path(store)
-        tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
-        coords = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(N, r))
+    tmp = None if store is None else Path(store).with_name(f".{Path(store).name}.{os.getpid()}.tmp")
     try:
+        coords = (np.empty((N, r)) if tmp is None else
+                  np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(N, r)))
         for a in progress(range(0, N, ROWS), f"rotating {N} x {d} rows", show_progress):
             block = np.asarray(X[a:a + ROWS], dtype=np.float64)
             if not np.all(np.isfinite(block)):
@@ -299,7 +297,7 @@ def data_model(X: ArrayLike, gaussian: Gaussian | None = None, *,
             coords.flush()
             del coords
             os.replace(tmp, store)
-            coords = np.load(store, mmap_mode="r")
+            coords = np.load(store, mmap_mode="r")            # read-only from here on
     finally:
         if tmp is not None and tmp.exists():
             tmp.unlink()
