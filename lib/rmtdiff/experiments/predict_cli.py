@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                          "removed afterwards), so that only the images themselves are in memory")
     pr.add_argument("--float32", action="store_true",
                     help="hold the images in float32 (half the memory of float64; the "
-                         "prediction moves by about 1e-7 relative, far below its accuracy)")
+                         "prediction moves by about 1e-8 relative, far below its accuracy)")
     pr.add_argument("--out", default=None,
                     help="folder for predict.json and predict.png (default predict-<data name>)")
     return p
