@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike
 from ..core.edm import SIGMA_MAX
 from ..theory.nongaussian_fluctuations import ORDER_MAP
 from ..util.checks import as_array, check_positive
+from ..util.progress import progress
 from ..theory.nongaussian_fluctuations import closure_map_variances
 from ..theory.nongaussian_kappa import DataModel, data_model
 from ..theory.kappa import solve_kappa
@@ -84,7 +85,8 @@ def predict_cross_split_mse(X: ArrayLike, n: ArrayLike, z: ArrayLike, *,
     model : {"gaussian", "elliptical", "data"}
         The law (see the module docstring).
     show_progress : bool
-        Progress bars for the long stages of the ``"data"`` closure.
+        Progress bars (with the time left) for the long stages of the ``"data"`` and
+        ``"elliptical"`` closures.
     device : {"auto", "cpu", "cuda"}
         Where the ``"data"`` closure's pass over the rows runs
         (:func:`rmtdiff.experiments.row_backend.row_backend`): ``"auto"`` takes the GPU when
@@ -176,8 +178,8 @@ def band_disagreement(eigs: ArrayLike, n: float, *, sigma_T: float = SIGMA_MAX,
 
 
 def band_sample_complexity(eigs: ArrayLike, threshold: float = 0.01, *,
-                           sigma_T: float = SIGMA_MAX, n_grid: ArrayLike | None = None
-                           ) -> np.ndarray:
+                           sigma_T: float = SIGMA_MAX, n_grid: ArrayLike | None = None,
+                           show_progress: bool = False) -> np.ndarray:
     """The smallest ``n`` on ``n_grid`` at which each band's relative disagreement
     (:func:`band_disagreement`) is below ``threshold``.
 
@@ -191,13 +193,16 @@ def band_sample_complexity(eigs: ArrayLike, threshold: float = 0.01, *,
         Initial noise level.
     n_grid : array_like of int, optional
         Split sizes tried (default 64 sizes from 10 to 10^7).
+    show_progress : bool
+        A progress bar (with the time left) over the split sizes (46 s at d = 12288 on 2 cores).
 
     Returns
     -------
     ndarray, shape (bands,), float64: the split size, NaN where none on the grid reaches it
     """
     n_grid = np.unique(np.geomspace(10, 1e7, 64).astype(int)) if n_grid is None else n_grid
-    rel = np.array([band_disagreement(eigs, n, sigma_T=sigma_T) for n in n_grid])
+    rel = np.array([band_disagreement(eigs, n, sigma_T=sigma_T) for n in
+                    progress(n_grid, "split size at 1% per eigenband", show_progress)])
     below = rel < threshold
     return np.array([n_grid[np.argmax(below[:, b])] if below[:, b].any() else np.nan
                      for b in range(rel.shape[1])], dtype=np.float64)

@@ -130,7 +130,7 @@ def predict_command(args: argparse.Namespace) -> dict:
     edges = band_edges(lam.size)
     names = [f"{a + 1}-{b}" for a, b in zip(edges[:-1], edges[1:])]
     rel = np.array([band_disagreement(lam, n, sigma_T=args.sigma_T, edges=edges) for n in args.n])
-    needed = band_sample_complexity(lam, 0.01, sigma_T=args.sigma_T)
+    needed = band_sample_complexity(lam, 0.01, sigma_T=args.sigma_T, show_progress=True)
     result = {
         "data": str(args.data), "images": N, "pixels": D, "model": args.model,
         "sigma_T": args.sigma_T, "seeds": args.seeds, "n": args.n,

@@ -494,8 +494,8 @@ def closure_map_variances(model: DataModel, n_values: ArrayLike, z: ArrayLike, *
                                   order=order) for n in n_list]
         return np.array(out).reshape((len(n_list),) + z.shape[:-1])
     setups = [_map_setup(model, n, sigma_T, mean, panels, order) for n in
-              progress(n_list, "renormalised noise per split size", show_progress and
-                       closure == "data" and len(n_list) > 1)]
+              progress(n_list, "renormalised noise per split size",
+                       show_progress and len(n_list) > 1)]
     if closure == "elliptical":
         out = []
         for st in setups:
