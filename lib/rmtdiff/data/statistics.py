@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..util.checks import check_int
+from ..util.checks import check_int, finite_row_blocks
 from ..util.io import atomic_write
 from ..util.progress import progress
 from ..core.spectra import Gaussian, nonzero_eigh
@@ -114,12 +114,9 @@ def dataset_statistics(X: np.ndarray, cache_dir: str | os.PathLike | Literal[Fal
     shift = np.asarray(X[:min(chunk, N)], dtype=np.float64).mean(axis=0)
     total = np.zeros(d)
     outer = np.zeros((d, d))
-    starts = range(0, N, chunk)
-    for start in progress(starts, desc=f"covariance of {N} x {d}", enable=show_progress):
-        block = np.asarray(X[start:start + chunk], dtype=np.float64) - shift
-        if not np.all(np.isfinite(block)):
-            row = start + int(np.argwhere(~np.isfinite(block))[0, 0])
-            raise ValueError(f"X has a NaN or inf in row {row}")
+    for _, block in progress(finite_row_blocks(X, chunk), desc=f"covariance of {N} x {d}",
+                             enable=show_progress, total=-(-N // chunk)):
+        block = block - shift
         total += block.sum(axis=0)
         outer += block.T @ block
     m = total / N

@@ -72,6 +72,28 @@ class TorchBackend:
         return f"TorchBackend({str(self.device)!r}, rows={self.rows})"
 
 
+def check_device(device: str) -> str:
+    """Return ``device`` after checking that it is one of :data:`DEVICES`.
+
+    Parameters
+    ----------
+    device : str
+        What a caller passed as ``device``.
+
+    Returns
+    -------
+    str
+
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be one of ('auto', 'cpu', 'cuda'); got 'gpu'
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}; got {device!r}")
+    return device
+
+
 def row_backend(device: str = "auto") -> TorchBackend | None:
     """The backend for ``device``: ``None`` (NumPy) for ``"cpu"``, torch on the GPU for
     ``"cuda"``, and for ``"auto"`` the GPU when torch sees one, else NumPy.
@@ -93,9 +115,7 @@ def row_backend(device: str = "auto") -> TorchBackend | None:
     >>> row_backend("cpu") is None
     True
     """
-    if device not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}; got {device!r}")
-    if device == "cpu":
+    if check_device(device) == "cpu":
         return None
     try:
         import torch

@@ -537,7 +537,8 @@ class RowBackend(Protocol):
     :func:`_data_closure_rows`): NumPy (:data:`NUMPY`) or torch tensors on a device
     (:class:`rmtdiff.experiments.row_backend.TorchBackend`)."""
 
-    rows: int
+    rows: int                  #: rows per block at most
+    block_bytes: int | None    #: fewer rows where a block's (rows, R, seeds) arrays exceed it
 
     def asarray(self, a: np.ndarray) -> Any:
         """``a`` as the backend's array.
@@ -572,6 +573,7 @@ class _NumpyBackend:
     """The default array backend of the data closure's pass over the rows: NumPy itself."""
 
     rows = 128   #: rows per block (the node-pair arrays of a block stay in the CPU's caches)
+    block_bytes = None
 
     @staticmethod
     def asarray(a: np.ndarray) -> np.ndarray:
@@ -626,8 +628,8 @@ def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
     ``psi`` is one matrix product of the rows with all seeds, shared by every split size.
 
     ``backend`` (default :data:`NUMPY`) holds the arrays of the pass: anything with
-    ``asarray(ndarray)``, ``to_numpy(array)``, ``rows`` (rows per block) and optionally
-    ``block_bytes`` (fewer rows per block when ``rows x R x S x 8`` exceeds it) whose arrays support
+    ``asarray(ndarray)``, ``to_numpy(array)``, ``rows`` (rows per block) and ``block_bytes``
+    (fewer rows per block when ``rows x R x S x 8`` exceeds it; None: no bound) whose arrays support
     NumPy's ``@``, broadcasting, ``reshape``, ``.T`` and ``sum(axes)``, e.g. torch tensors on a
     GPU (:func:`rmtdiff.experiments.row_backend.row_backend`; this module imports no torch)."""
     lam = model.eigvals
@@ -647,7 +649,7 @@ def _data_closure_rows(model: DataModel, setups: list[dict], Z: np.ndarray,
     inv_root, V, VV, ZT = (xp.asarray(a) for a in (1.0 / np.sqrt(lam), V, VV,
                                                      np.ascontiguousarray(Z.T)))
     rows = xp.rows                      # a block's (rows, R, S) arrays within the backend's bound
-    if getattr(xp, "block_bytes", None):
+    if xp.block_bytes:
         rows = max(1, min(rows, xp.block_bytes // (8 * Rk * S)))
     for _, y in progress(model.blocks(rows), "fourth moments (rows)", show_progress,
                          total=-(-N // rows)):

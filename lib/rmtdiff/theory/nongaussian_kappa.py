@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..util.checks import as_array, check_n, check_s
+from ..util.checks import as_array, check_n, check_s, finite_row_blocks
 from ..util.progress import progress
 from .kappa import KappaConvergenceError, solve_kappa
 from ..core.spectra import Gaussian, fit_gaussian
@@ -143,10 +143,13 @@ class DataModel:
         [(0, (2, 2)), (2, (1, 2))]
         """
         root = np.sqrt(self.scale)
-        rows = ROWS if rows is None else rows
-        for a in range(0, self.size, rows):
-            y = np.asarray(self.coords[a:a + rows], dtype=np.float64)
+        for a, y in self._stored_blocks(ROWS if rows is None else rows):
             yield a, (y * root if self.scale != 1.0 else y)
+
+    def _stored_blocks(self, rows: int) -> Iterator[tuple[int, np.ndarray]]:
+        """``coords`` as stored (``scale`` not applied), in blocks of ``rows``."""
+        for a in range(0, self.size, rows):
+            yield a, np.asarray(self.coords[a:a + rows], dtype=np.float64)
 
     @cached_property
     def rows(self) -> np.ndarray:
@@ -170,8 +173,7 @@ class DataModel:
         cols = np.cumsum([0] + [f.shape[1] for f in F])
         both = np.hstack(F) * self.scale          # scale y^2 through the weights: no copy of y
         out = np.empty((self.size, cols[-1]))
-        for a in range(0, self.size, ROWS):
-            y = np.asarray(self.coords[a:a + ROWS], dtype=np.float64)
+        for a, y in self._stored_blocks(ROWS):
             np.matmul(y * y, both, out=out[a:a + y.shape[0]])    # one product for all F
         return [out[:, i:j] for i, j in zip(cols[:-1], cols[1:])]
 
@@ -287,11 +289,8 @@ def data_model(X: ArrayLike, gaussian: Gaussian | None = None, *,
     try:
         coords = (np.empty((N, r)) if tmp is None else
                   np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(N, r)))
-        for a in progress(range(0, N, ROWS), f"rotating {N} x {d} rows", show_progress):
-            block = np.asarray(X[a:a + ROWS], dtype=np.float64)
-            if not np.all(np.isfinite(block)):
-                row = a + int(np.argwhere(~np.isfinite(block))[0, 0])
-                raise ValueError(f"X has a NaN or inf in row {row}")
+        for a, block in progress(finite_row_blocks(X, ROWS), f"rotating {N} x {d} rows",
+                                 show_progress, total=-(-N // ROWS)):
             coords[a:a + block.shape[0]] = (block - g.mean) @ g.eigvecs
         if tmp is not None:
             coords.flush()

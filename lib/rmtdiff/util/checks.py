@@ -6,6 +6,7 @@ raised deep inside a chapter still tells the reader which input to fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -151,6 +152,44 @@ def check_int(value: Any, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
     return int(value)
+
+
+def finite_row_blocks(X: Any, rows: int, name: str = "X") -> Iterator[tuple[int, np.ndarray]]:
+    """The rows of ``X`` (an array or memory map of any dtype, shape (N, d)) in consecutive blocks
+    converted to float64, as ``(start, block)``, each checked for NaN and inf: the one way the
+    package reads a dataset too large to convert whole.
+
+    Parameters
+    ----------
+    X : ndarray or numpy.memmap, shape (N, d)
+        The rows.
+    rows : int
+        Rows per block.
+    name : str, optional
+        The argument's name, used in the error message (default ``"X"``).
+
+    Yields
+    ------
+    (int, ndarray of shape (<= rows, d), float64)
+
+    Raises
+    ------
+    ValueError
+        At the first block holding a NaN or inf, naming its row.
+
+    >>> [(a, b.dtype.name, b.shape) for a, b in finite_row_blocks(np.zeros((3, 2), np.uint8), 2)]
+    [(0, 'float64', (2, 2)), (2, 'float64', (1, 2))]
+    >>> next(finite_row_blocks(np.array([[0.0], [np.nan]]), 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has a NaN or inf in row 1
+    """
+    for a in range(0, X.shape[0], rows):
+        block = np.asarray(X[a:a + rows], dtype=np.float64)
+        if not np.all(np.isfinite(block)):
+            row = a + int(np.argwhere(~np.isfinite(block))[0, 0])
+            raise ValueError(f"{name} has a NaN or inf in row {row}")
+        yield a, block
 
 
 def check_eigs(eigs: ArrayLike) -> np.ndarray:
