@@ -8,18 +8,25 @@ the power-law spectrum lambda_k = 1/k, in four families,
   mix     8 Gaussian clusters, random means (1.5 x the spectrum's scale), per-cluster scales
           exp(U(-0.7, 0.7)): the image scale correlated with the direction
   mixeq   the same clusters with equal scales
-and split sizes n from d/4 to 10 d (d/n from 4 to 0.1). For each: the variance across splits
+and split sizes n from d/4 to 10 d (d/n from 4 to 0.1; --ratios), at one or more d (--dims: at a
+fixed d/n a term that falls as d grows is a finite-size one, O(1/n), not a missing leading-order
+term). For each: the variance across splits
 of the linear sampler's final image (by default with each split's own mean, the quantity
 `rmtdiff predict` reports; --mean known: the population's), summed over pixels and 40 seeds, by
 Monte Carlo over SPLITS splits drawn with replacement (the splits of
 rmtdiff.experiments.closure_checks.sampler_check), and each closure's ratio to it, with the
 relative standard error of the Monte Carlo (from the spread of the per-split sums over seeds,
 which share the splits).
-Run: .venv/bin/python bench/bench_closure_accuracy.py [--dim 100] [--splits 600] [--families ...]
-     [--mean estimated|known]
+--scales cluster (mixtures only) is a diagnostic: the data closure with each image's scale taken
+as its cluster's mean quadratic form (known only because the clusters are), instead of the radial
+part the closure estimates from the images alone (eq. radial of rmtdiff.theory.nongaussian_kappa);
+the difference is the share of the closure's error that the radial part's estimate causes.
+Run: .venv/bin/python bench/bench_closure_accuracy.py [--dims 100[,200,...]] [--ratios 4,2,...]
+     [--splits 600] [--families ...] [--mean estimated|known] [--scales radial|cluster]
 """
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
@@ -27,63 +34,110 @@ import numpy as np
 from rmtdiff.core.linear_diffusion import sampling_map
 from rmtdiff.experiments import montecarlo as mc
 from rmtdiff.theory.nongaussian_fluctuations import CLOSURES, closure_map_variance
+from rmtdiff.theory import nongaussian_kappa
 from rmtdiff.theory.nongaussian_kappa import data_model
 
 N, SEEDS, K = 20000, 40, 8
+DEFAULT_RATIOS = "4,2,1,0.4,0.1"
 
 
-def population(family: str, d: int, rng: np.random.Generator) -> np.ndarray:
+def population(family: str, d: int, rng: np.random.Generator
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows (N, d) and, for the mixtures, each row's cluster (N,) (None otherwise)."""
     lam = np.arange(1, d + 1) ** -1.0
     G = rng.standard_normal((N, d)) * np.sqrt(lam)
     if family == "gauss":
-        return G
+        return G, None
     if family == "ell":
         t = rng.lognormal(0, 0.5, (N, 1))
-        return G * np.sqrt(t / t.mean())
+        return G * np.sqrt(t / t.mean()), None
     if family in ("mix", "mixeq"):
         c = rng.integers(0, K, N)
         means = rng.standard_normal((K, d)) * np.sqrt(lam) * 1.5
         scale = np.exp(rng.uniform(-0.7, 0.7, K)) if family == "mix" else np.ones(K)
-        return means[c] + G * np.sqrt(scale[c])[:, None]
+        return means[c] + G * np.sqrt(scale[c])[:, None], c
     raise ValueError(f"family must be gauss, ell, mix or mixeq; got {family!r}")
+
+
+@contextlib.contextmanager
+def cluster_scales(labels: np.ndarray):
+    """Within the block, the theory's radial part of the quadratic forms (the private
+    nongaussian_kappa._shrink, which every closure calls for it) is each row's cluster mean of
+    q_j instead: the scales the closure would use if it knew the clusters. The derivative it
+    reports (the shrink factor, for the safeguarded Newton step) is 0."""
+    counts = np.bincount(labels, minlength=K)[:, None]
+    shrink = nongaussian_kappa._shrink
+
+    def by_cluster(q, lam, kappa):
+        sums = np.zeros((K, q.shape[1]))
+        np.add.at(sums, labels, q)
+        return (sums / counts)[labels], np.zeros(q.shape[1])
+
+    nongaussian_kappa._shrink = by_cluster
+    try:
+        yield
+    finally:
+        nongaussian_kappa._shrink = shrink
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--dim", type=int, default=100, help="d (default 100)")
+    ap.add_argument("--dims", default="100", help="comma-separated d (default 100)")
+    ap.add_argument("--ratios", default=DEFAULT_RATIOS,
+                    help=f"comma-separated d/n (default {DEFAULT_RATIOS})")
     ap.add_argument("--splits", type=int, default=600, help="Monte-Carlo splits (default 600)")
     ap.add_argument("--families", default="gauss,ell,mix,mixeq")
     ap.add_argument("--mean", choices=("estimated", "known"), default="estimated",
                     help="each split's own mean (default) or the population's")
+    ap.add_argument("--scales", choices=("radial", "cluster"), default="radial",
+                    help="the data closure's image scales: its radial part (default) or, as a "
+                         "diagnostic for the mixtures, the clusters' (an extra column)")
     args = ap.parse_args()
-    d = args.dim
-    ns = [d // 4, d // 2, d, int(2.5 * d), 10 * d]
+    dims = [int(v) for v in args.dims.split(",")]
+    ratios = [float(v) for v in args.ratios.split(",")]
+    extra = args.scales == "cluster"
     print(f"closure / Monte Carlo, variance of the final image summed over pixels and {SEEDS} "
-          f"seeds, N = {N}, d = {d}, {args.splits} splits, mean {args.mean}")
-    print(f"{'family':>6} {'n':>6} {'d/n':>5} {'MC':>9} {'se':>6} {'gaussian':>9} "
-          f"{'elliptical':>10} {'data':>7}")
+          f"seeds, N = {N}, {args.splits} splits, mean {args.mean}; n(data-1): the data "
+          "closure's excess times n, constant across d at a fixed d/n for an O(1/n) term")
+    print(f"{'family':>6} {'d':>5} {'n':>6} {'d/n':>5} {'MC':>9} {'se':>6} {'gaussian':>9} "
+          f"{'elliptical':>10} {'data':>7} {'n(data-1)':>9}" + (f" {'cluster':>8}" if extra else ""))
     for family in args.families.split(","):
-        rng = np.random.default_rng(11)
-        model = data_model(population(family, d, rng))
-        z = rng.standard_normal((SEEDS, d))
-        pop = model.gaussian
-        centred = type(pop)(np.zeros_like(pop.mean), pop.eigvals, pop.eigvecs)
-        coords = (z - pop.mean / 80.0) @ pop.eigvecs
-        for n in ns:
-            t0 = time.perf_counter()
-            outs = np.array([sampling_map(sp, coords, sigma=0.0, sigma_T=80.0) for sp in
-                             mc.data_splits(model.rows, centred, n, args.splits,
-                                            np.random.default_rng(n),
-                                            own_mean=args.mean == "estimated")])
-            per_split = ((outs - outs.mean(0)) ** 2).sum(-1)             # (splits, seeds)
-            var = per_split.sum(0) / (args.splits - 1)
-            total = per_split.sum(1)                  # one value per split: seeds' correlation kept
-            se = total.std(ddof=1) / np.sqrt(args.splits) / total.mean()
-            ratio = {c: closure_map_variance(model, n, coords, sigma_T=80.0, mean=args.mean,
-                                             closure=c).sum() / var.sum() for c in CLOSURES}
-            print(f"{family:>6} {n:>6} {d / n:>5.2f} {var.sum():>9.4g} {se:>6.3f} "
-                  f"{ratio['gaussian']:>9.3f} {ratio['elliptical']:>10.3f} {ratio['data']:>7.3f}"
-                  f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+        for d in dims:
+            rng = np.random.default_rng(11)
+            X, labels = population(family, d, rng)
+            if extra and labels is None:
+                raise SystemExit(f"--scales cluster needs a mixture family; {family!r} has no "
+                                 "clusters (use --families mix,mixeq)")
+            model = data_model(X)
+            z = rng.standard_normal((SEEDS, d))
+            pop = model.gaussian
+            centred = type(pop)(np.zeros_like(pop.mean), pop.eigvals, pop.eigvecs)
+            coords = (z - pop.mean / 80.0) @ pop.eigvecs
+            for r in ratios:
+                n = int(round(d / r))
+                t0 = time.perf_counter()
+                outs = np.array([sampling_map(sp, coords, sigma=0.0, sigma_T=80.0) for sp in
+                                 mc.data_splits(model.rows, centred, n, args.splits,
+                                                np.random.default_rng(n),
+                                                own_mean=args.mean == "estimated")])
+                per_split = ((outs - outs.mean(0)) ** 2).sum(-1)             # (splits, seeds)
+                var = per_split.sum(0) / (args.splits - 1)
+                total = per_split.sum(1)              # one value per split: seeds' correlation kept
+                se = total.std(ddof=1) / np.sqrt(args.splits) / total.mean()
+
+                def ratio(closure):
+                    return closure_map_variance(model, n, coords, sigma_T=80.0, mean=args.mean,
+                                                closure=closure).sum() / var.sum()
+
+                row = {c: ratio(c) for c in CLOSURES}
+                line = (f"{family:>6} {d:>5} {n:>6} {d / n:>5.2f} {var.sum():>9.4g} {se:>6.3f} "
+                        f"{row['gaussian']:>9.3f} {row['elliptical']:>10.3f} {row['data']:>7.3f} "
+                        f"{n * (row['data'] - 1):>9.2f}")
+                if extra:
+                    with cluster_scales(labels):
+                        line += f" {ratio('data'):>8.3f}"
+                print(line + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+
 
 if __name__ == "__main__":
     main()
