@@ -8,9 +8,8 @@ the power-law spectrum lambda_k = 1/k, in four families,
   mix     8 Gaussian clusters, random means (1.5 x the spectrum's scale), per-cluster scales
           exp(U(-0.7, 0.7)): the image scale correlated with the direction
   mixeq   the same clusters with equal scales
-and split sizes n from d/4 to 10 d (d/n from 4 to 0.1; --ratios), at one or more d (--dims: at a
-fixed d/n a term that falls as d grows is a finite-size one, O(1/n), not a missing leading-order
-term). For each: the variance across splits
+and split sizes n from d/4 to 10 d (d/n from 4 to 0.1; --ratios), at one or more d (--dims; each d
+draws its own population, the clusters' means and scales included). For each: the variance across splits
 of the linear sampler's final image (by default with each split's own mean, the quantity
 `rmtdiff predict` reports; --mean known: the population's), summed over pixels and 40 seeds, by
 Monte Carlo over SPLITS splits drawn with replacement (the splits of
@@ -39,6 +38,18 @@ from rmtdiff.theory.nongaussian_kappa import data_model
 
 N, SEEDS, K = 20000, 40, 8
 DEFAULT_RATIOS = "4,2,1,0.4,0.1"
+FAMILIES = ("gauss", "ell", "mix", "mixeq")
+
+
+def positive_list(ap: argparse.ArgumentParser, flag: str, text: str, kind: type) -> list:
+    """The comma-separated positive numbers of ``flag``, or the parser's error naming it."""
+    try:
+        values = [kind(v) for v in text.split(",")]
+    except ValueError:
+        ap.error(f"{flag}: expected comma-separated {kind.__name__} values, got {text!r}")
+    if not values or min(values) <= 0:
+        ap.error(f"{flag}: every value must be > 0, got {text!r}")
+    return values
 
 
 def population(family: str, d: int, rng: np.random.Generator
@@ -62,7 +73,8 @@ def population(family: str, d: int, rng: np.random.Generator
 @contextlib.contextmanager
 def cluster_scales(labels: np.ndarray):
     """Within the block, the theory's radial part of the quadratic forms (the private
-    nongaussian_kappa._shrink, which every closure calls for it) is each row's cluster mean of
+    nongaussian_kappa._shrink, which the data and elliptical closures call for it) is each row's
+    cluster mean of
     q_j instead: the scales the closure would use if it knew the clusters. The derivative it
     reports (the shrink factor, for the safeguarded Newton step) is 0."""
     counts = np.bincount(labels, minlength=K)[:, None]
@@ -93,21 +105,28 @@ def main():
                     help="the data closure's image scales: its radial part (default) or, as a "
                          "diagnostic for the mixtures, the clusters' (an extra column)")
     args = ap.parse_args()
-    dims = [int(v) for v in args.dims.split(",")]
-    ratios = [float(v) for v in args.ratios.split(",")]
+    dims = positive_list(ap, "--dims", args.dims, int)
+    ratios = positive_list(ap, "--ratios", args.ratios, float)
+    families = args.families.split(",")
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        ap.error(f"--families: unknown {unknown}; choose from {','.join(FAMILIES)}")
     extra = args.scales == "cluster"
+    if extra and any(f not in ("mix", "mixeq") for f in families):
+        ap.error("--scales cluster needs mixture families only (--families mix,mixeq): the "
+                 "others have no clusters")
+    small = [(d, r) for d in dims for r in ratios if round(d / r) < 2]
+    if small:
+        ap.error(f"--ratios: d/n too large for d = {small[0][0]} (n = d / ratio must be >= 2)")
     print(f"closure / Monte Carlo, variance of the final image summed over pixels and {SEEDS} "
           f"seeds, N = {N}, {args.splits} splits, mean {args.mean}; n(data-1): the data "
-          "closure's excess times n, constant across d at a fixed d/n for an O(1/n) term")
+          "closure's excess times n (constant across d at a fixed d/n if the excess is O(1/n))")
     print(f"{'family':>6} {'d':>5} {'n':>6} {'d/n':>5} {'MC':>9} {'se':>6} {'gaussian':>9} "
           f"{'elliptical':>10} {'data':>7} {'n(data-1)':>9}" + (f" {'cluster':>8}" if extra else ""))
-    for family in args.families.split(","):
+    for family in families:
         for d in dims:
             rng = np.random.default_rng(11)
             X, labels = population(family, d, rng)
-            if extra and labels is None:
-                raise SystemExit(f"--scales cluster needs a mixture family; {family!r} has no "
-                                 "clusters (use --families mix,mixeq)")
             model = data_model(X)
             z = rng.standard_normal((SEEDS, d))
             pop = model.gaussian

@@ -59,14 +59,14 @@ scales only, through :math:`\beta`). Where the feedback is strong and the dimens
 noise, the closures stay low: 2-14% for independent Laplace coordinates in 12 dimensions, 10-12%
 for 6x6 and 8x8 photo patches at :math:`\sigma = 0.1`, ``n = 300`` (tests and the chapter).
 
-Nor the next order in :math:`1/n`. Where :math:`d/n \ge 1` and ``n`` is small the closures miss
-by a few percent on populations whose scales come in clusters (``bench/bench_closure_accuracy.py``:
-up to 3.6% at ``d = 100-200``), an error that falls as ``d`` and ``n`` grow at fixed :math:`d/n`
-(0.8% at ``d = 800``). 40-70% of it goes when the closure is given the clusters' own
-scales (the bench's ``--scales cluster``): eq. ``radial`` takes from the spread of :math:`q_j`
-the Gaussian spread :math:`2\,\mathrm{df}_2` of the whole covariance, while rows of one cluster
-do not spread along the directions between the clusters, so the scales' spread it leaves is not
-theirs.
+Nor, where :math:`d/n \ge 1` and ``n`` is small, the few percent by which the data closure misses
+on Gaussian mixtures (``bench/bench_closure_accuracy.py``: up to 3.6% high with per-cluster
+scales, 3.1% low with equal ones, at ``d = 100-200``), an error that falls as ``d`` and ``n``
+grow at fixed :math:`d/n` (0.8% at ``d = 800``; the Gaussian law's does not). About half of it
+goes when the closure is given each cluster's mean :math:`q_j` as its images' scale (the bench's
+``--scales cluster``). A likely reason, not derived: eq. ``radial`` takes from the spread of
+:math:`q_j` the Gaussian spread :math:`2\,\mathrm{df}_2` of the whole covariance, while rows of
+one cluster do not spread along the directions between the clusters.
 
 The split's own mean
 --------------------
